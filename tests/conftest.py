@@ -1,0 +1,10 @@
+"""Shared test configuration.
+
+Fixture plugins live in ``tests/plugins/`` (one module per concern) and are registered here.
+"""
+
+from __future__ import annotations
+
+pytest_plugins = [
+    "tests.plugins.paths",
+]

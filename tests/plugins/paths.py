@@ -1,0 +1,19 @@
+"""Paths to the shared real-data fixtures (``../shared/fixtures``), never copied into the project."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(os.environ.get("VSTORE_FIXTURES", PROJECT_ROOT.parent / "shared" / "fixtures"))
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The shared fixtures folder (real NASA granules, CMR responses, UMM schemas)."""
+    if not FIXTURES.is_dir():
+        pytest.fail(f"shared fixtures not found at {FIXTURES}; set VSTORE_FIXTURES")
+    return FIXTURES

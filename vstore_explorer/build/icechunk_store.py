@@ -1,0 +1,271 @@
+"""Build and append Icechunk virtual stores (VirtualiZarr ``to_icechunk``), one commit per change.
+
+Every change happens in one writable session and lands in one commit. Validation (readable granules,
+same grid/chunks/variables/dtypes, times after the store's end) happens before anything is written,
+and an error at any step discards the session, so after a failure the branch still points at the
+same snapshot.
+
+Example:
+    >>> report = build_icechunk(["/data/g1.nc4", "/data/g2.nc4"], "/stores/gldas.icechunk")  # doctest: +SKIP
+    >>> report = append_icechunk(["/data/g3.nc4"], "/stores/gldas.icechunk", tag="v2")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import xarray as xr
+
+from vstore_explorer.build.errors import BuildError, GranuleMismatchError
+from vstore_explorer.build.virtualize import (
+    Signature,
+    Source,
+    VirtualGranule,
+    check_consistent,
+    concat_granules,
+    granule_urls,
+    sort_and_check_times,
+    virtualize_granules,
+)
+from vstore_explorer.stores.access import LOCAL, Access
+from vstore_explorer.stores.urls import common_prefix, scheme_of, to_url
+
+
+@dataclass(frozen=True)
+class StoreUpdate:
+    """What a build or append did."""
+
+    store: str
+    branch: str
+    snapshot_id: str
+    previous_snapshot_id: str | None
+    added: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    tag: str | None = None
+    seconds: float = 0.0
+    containers: tuple[str, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return self.snapshot_id != self.previous_snapshot_id
+
+    def summary(self) -> str:
+        """A few readable lines for the CLI and logs."""
+        lines = [
+            f"store     {self.store} (branch {self.branch})",
+            f"snapshot  {self.snapshot_id}"
+            + ("" if self.changed else " (unchanged)")
+            + (f", tagged {self.tag}" if self.tag else ""),
+            f"added     {len(self.added)} granule(s)",
+        ]
+        if self.skipped:
+            lines.append(f"skipped   {len(self.skipped)} granule(s) already in the store:")
+            lines += [f"          {u}" for u in self.skipped[:10]]
+            if len(self.skipped) > 10:
+                lines.append(f"          ... and {len(self.skipped) - 10} more")
+        lines.append(f"took      {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+
+def _open_repo(store_url: str, access: Access) -> tuple[Any, Any]:
+    """The repository at ``store_url`` opened with write access to its own containers."""
+    import icechunk
+
+    storage = access.icechunk_storage(store_url)
+    if not icechunk.Repository.exists(storage):
+        raise FileNotFoundError(
+            f"no Icechunk repository at {store_url}; create it with `vstore-explorer build`"
+        )
+    config = icechunk.Repository.fetch_config(storage)
+    containers = dict(config.virtual_chunk_containers or {}) if config else {}
+    credentials = icechunk.containers_credentials(
+        {prefix: access.icechunk_container_credential(prefix) for prefix in containers}
+    )
+    repo = icechunk.Repository.open(storage, authorize_virtual_chunk_access=credentials)
+    return repo, containers
+
+
+def build_icechunk(
+    sources: Iterable[Source],
+    store_url: str,
+    *,
+    access: Access = LOCAL,
+    container_prefix: str | None = None,
+    dim: str = "time",
+    message: str | None = None,
+    tag: str | None = None,
+    overwrite: bool = False,
+    loadable_variables: Sequence[str] | None = None,
+    workers: int = 4,
+) -> StoreUpdate:
+    """Create an Icechunk repository holding a virtual dataset of ``sources`` along ``dim``.
+
+    The repository gets one virtual chunk container, for ``container_prefix`` (default: the folder
+    shared by all granules), so the store's own config says which prefix readers must authorize.
+    """
+    import icechunk
+
+    started = time.perf_counter()
+    urls = granule_urls(sources)
+    prefix = container_prefix or common_prefix(urls)
+    if not prefix.endswith("/"):
+        prefix += "/"
+    outside = [u for u in urls if not u.startswith(prefix)]
+    if outside:
+        raise ValueError(f"granule {outside[0]} is not under the container prefix {prefix}")
+    granules = virtualize_granules(
+        urls, access=access, loadable_variables=loadable_variables, workers=workers
+    )
+    check_consistent(granules, dim)
+    vds = concat_granules(sort_and_check_times(granules, dim), dim)
+
+    storage = access.icechunk_storage(store_url)
+    if icechunk.Repository.exists(storage):
+        if not overwrite:
+            raise FileExistsError(
+                f"an Icechunk repository already exists at {store_url}; use "
+                "`vstore-explorer append` to add granules, or overwrite=True (--overwrite) to rebuild"
+            )
+        _remove_local_repo(store_url)
+        storage = access.icechunk_storage(store_url)
+    config = icechunk.RepositoryConfig.default()
+    config.set_virtual_chunk_container(
+        icechunk.VirtualChunkContainer(prefix, access.icechunk_container_store(prefix))
+    )
+    credentials = icechunk.containers_credentials({prefix: access.icechunk_container_credential(prefix)})
+    repo = icechunk.Repository.create(storage, config=config, authorize_virtual_chunk_access=credentials)
+    initial = repo.lookup_branch("main")
+    session = repo.writable_session("main")
+    vds.vz.to_icechunk(session.store)
+    snapshot = session.commit(message or f"build: {len(granules)} granule(s) along {dim}")
+    if tag:
+        repo.create_tag(tag, snapshot)
+    return StoreUpdate(
+        store=to_url(store_url),
+        branch="main",
+        snapshot_id=snapshot,
+        previous_snapshot_id=initial,
+        added=tuple(g.url for g in granules),
+        tag=tag,
+        seconds=time.perf_counter() - started,
+        containers=(prefix,),
+    )
+
+
+def _remove_local_repo(store_url: str) -> None:
+    import shutil
+
+    from vstore_explorer.stores.urls import local_path
+
+    if scheme_of(store_url) != "file":
+        raise BuildError(f"overwrite is only supported for local repositories, not {store_url}")
+    shutil.rmtree(local_path(store_url))
+
+
+def append_icechunk(
+    sources: Iterable[Source],
+    store_url: str,
+    *,
+    access: Access = LOCAL,
+    branch: str = "main",
+    dim: str = "time",
+    message: str | None = None,
+    tag: str | None = None,
+    loadable_variables: Sequence[str] | None = None,
+    workers: int = 4,
+    max_conflict_retries: int = 3,
+) -> StoreUpdate:
+    """Append granules along ``dim`` in one commit; granules already in the store are skipped.
+
+    A granule that does not match the store (grid, chunks, variables, dtypes), that is not under one
+    of the store's virtual chunk containers, or whose time is not after the store's last time, is
+    refused with a :class:`GranuleMismatchError` naming it, and nothing is written. If another writer
+    commits first, the append is re-planned on the new tip (granules it added are then skipped).
+    """
+    import icechunk
+
+    started = time.perf_counter()
+    urls = granule_urls(sources)
+    repo, containers = _open_repo(store_url, access)
+    for url in urls:
+        if not any(url.startswith(p) for p in containers):
+            raise GranuleMismatchError(
+                url,
+                "is not under any virtual chunk container of the store ("
+                + ", ".join(sorted(containers))
+                + "); rebuild the store with a wider container prefix",
+            )
+    last_error: Exception | None = None
+    for _attempt in range(max_conflict_retries + 1):
+        if branch not in repo.list_branches():
+            raise ValueError(f"branch {branch!r} not in {store_url}; branches: {sorted(repo.list_branches())}")
+        previous = repo.lookup_branch(branch)
+        session = repo.writable_session(branch)
+        raw = xr.open_zarr(session.store, consolidated=False, chunks=None, decode_cf=False)
+        existing = xr.open_zarr(session.store, consolidated=False, chunks=None)
+        present = set(session.all_virtual_chunk_locations())
+        new_urls = [u for u in urls if u not in present]
+        skipped = tuple(u for u in urls if u in present)
+        if not new_urls:
+            return StoreUpdate(
+                store=to_url(store_url),
+                branch=branch,
+                snapshot_id=previous,
+                previous_snapshot_id=previous,
+                skipped=skipped,
+                seconds=time.perf_counter() - started,
+                containers=tuple(containers),
+            )
+        granules = virtualize_granules(
+            new_urls, access=access, loadable_variables=loadable_variables, workers=workers
+        )
+        check_consistent(granules, dim, reference=Signature.of(raw, dim))
+        ordered = sort_and_check_times(granules, dim)
+        _check_after_end(existing, ordered, dim)
+        vds = concat_granules(ordered, dim)
+        vds.vz.to_icechunk(session.store, append_dim=dim)
+        try:
+            snapshot = session.commit(message or f"append: {len(ordered)} granule(s) along {dim}")
+        except icechunk.ConflictError as exc:  # another writer moved the branch: re-plan on its tip
+            last_error = exc
+            continue
+        if tag:
+            repo.create_tag(tag, snapshot)
+        return StoreUpdate(
+            store=to_url(store_url),
+            branch=branch,
+            snapshot_id=snapshot,
+            previous_snapshot_id=previous,
+            added=tuple(g.url for g in ordered),
+            skipped=skipped,
+            tag=tag,
+            seconds=time.perf_counter() - started,
+            containers=tuple(containers),
+        )
+    raise BuildError(
+        f"append to {store_url} kept conflicting with other writers ({last_error}); "
+        "the store is unchanged, try again"
+    )
+
+
+def _check_after_end(existing: xr.Dataset, granules: Sequence[VirtualGranule], dim: str) -> None:
+    if dim not in existing.coords or existing.sizes.get(dim, 0) == 0:
+        return
+    values = existing[dim].values
+    end, present = values[-1], set(values.tolist())
+    for granule in granules:
+        new = granule.dataset[dim].values
+        for value, key in zip(new, new.tolist(), strict=True):
+            if key in present:
+                raise GranuleMismatchError(
+                    granule.url, f"its {dim} {value} is already in the store (another granule has it)"
+                )
+            if value <= end:
+                raise GranuleMismatchError(
+                    granule.url,
+                    f"its {dim} {value} is not after the store's last {dim} {end}; "
+                    "appending only extends the record",
+                )

@@ -1,0 +1,251 @@
+"""How to reach a store and the granules its chunks point into: endpoints, regions and credentials.
+
+Credentials are passed explicitly (never read from module state) and never shown: the reprs of
+:class:`S3Credentials` and :class:`Access` mask them, and no error message includes them.
+
+Example:
+    >>> access = Access(endpoint_url="http://127.0.0.1:9000",
+    ...                 credentials=S3Credentials("AKIDEXAMPLE", "not-shown"))
+    >>> "not-shown" in repr(access)
+    False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from vstore_explorer.stores.urls import bucket_and_key, scheme_of, to_url
+
+
+class ContainerAccessError(PermissionError):
+    """A virtual chunk container (a URL prefix of granules) cannot be read with the given access."""
+
+
+@dataclass(frozen=True, repr=False)
+class S3Credentials:
+    """Static (or temporary) S3 credentials. The repr never shows them."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+    expires: datetime | None = None
+
+    def __repr__(self) -> str:
+        return "S3Credentials(access_key_id='***', secret_access_key='***')"
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_earthaccess(cls, creds: Mapping[str, Any]) -> S3Credentials:
+        """From the dict returned by ``earthaccess.get_s3_credentials`` / a DAAC s3credentials API."""
+        try:
+            expires = creds.get("expiration")
+            return cls(
+                access_key_id=creds["accessKeyId"],
+                secret_access_key=creds["secretAccessKey"],
+                session_token=creds.get("sessionToken"),
+                expires=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
+            )
+        except KeyError as exc:
+            raise ValueError(
+                f"the s3credentials answer has no {exc.args[0]!r}; is the Earthdata login valid?"
+            ) from None
+
+
+@dataclass(frozen=True, repr=False)
+class Access:
+    """Where S3 lives and which credentials to use, for a store and for its chunk containers.
+
+    Attributes:
+        endpoint_url: an S3-compatible endpoint (``None`` for AWS).
+        region: the S3 region.
+        anonymous: read S3 without signing requests (public buckets).
+        credentials: credentials for the store itself and, unless overridden, its containers.
+        container_credentials: per URL prefix credentials for virtual chunk containers
+            (``None`` value = anonymous for that prefix).
+    """
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    anonymous: bool = False
+    credentials: S3Credentials | None = None
+    container_credentials: Mapping[str, S3Credentials | None] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "container_credentials", MappingProxyType(dict(self.container_credentials)))
+
+    def __repr__(self) -> str:
+        parts = [f"endpoint_url={self.endpoint_url!r}", f"region={self.region!r}"]
+        if self.anonymous:
+            parts.append("anonymous=True")
+        if self.credentials is not None:
+            parts.append("credentials=***")
+        if self.container_credentials:
+            parts.append(f"container_credentials=<{len(self.container_credentials)} prefixes>")
+        return f"Access({', '.join(parts)})"
+
+    __str__ = __repr__
+
+    @property
+    def allow_http(self) -> bool:
+        return bool(self.endpoint_url and self.endpoint_url.startswith("http://"))
+
+    # -- icechunk -------------------------------------------------------------------------
+    def icechunk_storage(self, url: str) -> Any:
+        """The ``icechunk.Storage`` of a repository at ``url`` (local path, ``s3://`` or ``https://``)."""
+        import icechunk
+
+        url = to_url(url)
+        scheme = scheme_of(url)
+        if scheme == "file":
+            from vstore_explorer.stores.urls import local_path
+
+            return icechunk.local_filesystem_storage(str(local_path(url)))
+        if scheme == "s3":
+            bucket, prefix = bucket_and_key(url)
+            kwargs: dict[str, Any] = {
+                "bucket": bucket,
+                "prefix": prefix.rstrip("/") or None,
+                "region": self.region,
+                "endpoint_url": self.endpoint_url,
+                "allow_http": self.allow_http,
+                "force_path_style": self.endpoint_url is not None,
+            }
+            if self.credentials is not None:
+                kwargs.update(
+                    access_key_id=self.credentials.access_key_id,
+                    secret_access_key=self.credentials.secret_access_key,
+                    session_token=self.credentials.session_token,
+                )
+            elif self.anonymous:
+                kwargs["anonymous"] = True
+            else:
+                kwargs["from_env"] = True
+            return icechunk.s3_storage(**kwargs)
+        return icechunk.http_storage(url.rstrip("/"))
+
+    def icechunk_container_store(self, prefix: str) -> Any:
+        """The ``ObjectStoreConfig`` for a virtual chunk container at ``prefix`` (for writing)."""
+        import icechunk
+
+        scheme = scheme_of(prefix)
+        if scheme == "file":
+            return icechunk.local_filesystem_store(prefix)
+        if scheme == "s3":
+            return icechunk.s3_store(
+                region=self.region,
+                endpoint_url=self.endpoint_url,
+                allow_http=self.allow_http,
+                anonymous=self._anonymous_for(prefix),
+                s3_compatible=self.endpoint_url is not None,
+                force_path_style=self.endpoint_url is not None,
+            )
+        return icechunk.http_store()
+
+    def icechunk_container_credential(self, prefix: str) -> Any:
+        """The credential that authorizes reading chunks under ``prefix``.
+
+        Raises:
+            ContainerAccessError: for an S3 prefix with no credentials and no anonymous access.
+        """
+        import icechunk
+
+        scheme = scheme_of(prefix)
+        if scheme == "file":
+            return icechunk.credentials.LocalFileSystemAccess
+        if scheme in ("http", "https"):
+            return icechunk.credentials.HttpAccess
+        creds = self._credentials_for(prefix)
+        if creds is not None:
+            return icechunk.s3_static_credentials(
+                access_key_id=creds.access_key_id,
+                secret_access_key=creds.secret_access_key,
+                session_token=creds.session_token,
+                expires_after=creds.expires,
+            )
+        if self._anonymous_for(prefix):
+            return icechunk.s3_anonymous_credentials()
+        raise ContainerAccessError(
+            f"no credentials for the virtual chunk container {prefix!r}: pass "
+            "Access(credentials=...) or Access(container_credentials={prefix: ...}), "
+            "Access(anonymous=True) for a public bucket, or earthdata=True for NASA data"
+        )
+
+    # -- obstore / fsspec -----------------------------------------------------------------
+    def obstore_store(self, url: str) -> Any:
+        """An obstore store that can read objects under ``url``'s bucket (or the local disk)."""
+        from obstore.store import HTTPStore, LocalStore, S3Store
+
+        url = to_url(url)
+        scheme = scheme_of(url)
+        if scheme == "file":
+            return LocalStore()
+        if scheme == "s3":
+            bucket, _ = bucket_and_key(url)
+            config: dict[str, Any] = {}
+            if self.region:
+                config["region"] = self.region
+            creds = self._credentials_for(url)
+            if creds is not None:
+                config.update(
+                    access_key_id=creds.access_key_id, secret_access_key=creds.secret_access_key
+                )
+                if creds.session_token:
+                    config["session_token"] = creds.session_token
+            elif self._anonymous_for(url):
+                config["skip_signature"] = True
+            client_options = {"allow_http": True} if self.allow_http else None
+            if self.endpoint_url:
+                config["endpoint"] = self.endpoint_url
+                config["virtual_hosted_style_request"] = False
+            return S3Store(bucket, config=config, client_options=client_options)
+        base = url.split("/", 3)
+        return HTTPStore.from_url("/".join(base[:3]))
+
+    def fsspec_options(self, url: str) -> dict[str, Any]:
+        """fsspec storage options for reading ``url`` (used for Kerchunk references)."""
+        if scheme_of(url) != "s3":
+            return {}
+        options: dict[str, Any] = {}
+        creds = self._credentials_for(url)
+        if creds is not None:
+            options.update(key=creds.access_key_id, secret=creds.secret_access_key)
+            if creds.session_token:
+                options["token"] = creds.session_token
+        elif self._anonymous_for(url):
+            options["anon"] = True
+        client_kwargs: dict[str, Any] = {}
+        if self.endpoint_url:
+            client_kwargs["endpoint_url"] = self.endpoint_url
+        if self.region:
+            client_kwargs["region_name"] = self.region
+        if client_kwargs:
+            options["client_kwargs"] = client_kwargs
+        return options
+
+    # -- helpers --------------------------------------------------------------------------
+    def _matching_prefix(self, url: str) -> str | None:
+        matches = [p for p in self.container_credentials if url.startswith(p)]
+        return max(matches, key=len) if matches else None
+
+    def _credentials_for(self, url: str) -> S3Credentials | None:
+        prefix = self._matching_prefix(url)
+        if prefix is not None:
+            return self.container_credentials[prefix]
+        return self.credentials
+
+    def _anonymous_for(self, url: str) -> bool:
+        prefix = self._matching_prefix(url)
+        if prefix is not None:
+            return self.container_credentials[prefix] is None
+        return self.anonymous and self.credentials is None
+
+
+LOCAL = Access()
+"""Access for local files and public HTTP (no credentials). Immutable, so safe to share."""
