@@ -135,8 +135,12 @@ def build_icechunk(
     config.set_virtual_chunk_container(
         icechunk.VirtualChunkContainer(prefix, access.icechunk_container_store(prefix))
     )
-    credentials = icechunk.containers_credentials({prefix: access.icechunk_container_credential(prefix)})
-    repo = icechunk.Repository.create(storage, config=config, authorize_virtual_chunk_access=credentials)
+    credentials = icechunk.containers_credentials(
+        {prefix: access.icechunk_container_credential(prefix)}
+    )
+    repo = icechunk.Repository.create(
+        storage, config=config, authorize_virtual_chunk_access=credentials
+    )
     initial = repo.lookup_branch("main")
     session = repo.writable_session("main")
     vds.vz.to_icechunk(session.store)
@@ -201,7 +205,9 @@ def append_icechunk(
     last_error: Exception | None = None
     for _attempt in range(max_conflict_retries + 1):
         if branch not in repo.list_branches():
-            raise ValueError(f"branch {branch!r} not in {store_url}; branches: {sorted(repo.list_branches())}")
+            raise ValueError(
+                f"branch {branch!r} not in {store_url}; branches: {sorted(repo.list_branches())}"
+            )
         previous = repo.lookup_branch(branch)
         session = repo.writable_session(branch)
         raw = xr.open_zarr(session.store, consolidated=False, chunks=None, decode_cf=False)
@@ -261,7 +267,8 @@ def _check_after_end(existing: xr.Dataset, granules: Sequence[VirtualGranule], d
         for value, key in zip(new, new.tolist(), strict=True):
             if key in present:
                 raise GranuleMismatchError(
-                    granule.url, f"its {dim} {value} is already in the store (another granule has it)"
+                    granule.url,
+                    f"its {dim} {value} is already in the store (another granule has it)",
                 )
             if value <= end:
                 raise GranuleMismatchError(

@@ -58,14 +58,22 @@ def build_kerchunk(
 
     started = time.perf_counter()
     out = Path(output).expanduser().resolve()
-    fmt = format or ("json" if out.suffix == ".json" else "parquet" if out.suffix in (".parq", ".parquet") else None)
+    fmt = format or (
+        "json"
+        if out.suffix == ".json"
+        else "parquet"
+        if out.suffix in (".parq", ".parquet")
+        else None
+    )
     if fmt not in ("json", "parquet"):
         raise ValueError(
             f"cannot tell the Kerchunk format of {out.name!r}: name it *.json or *.parq, or pass format="
         )
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
-    granules = virtualize_granules(sources, access=access, loadable_variables=loadable_variables, workers=workers)
+    granules = virtualize_granules(
+        sources, access=access, loadable_variables=loadable_variables, workers=workers
+    )
     check_consistent(granules, dim)
     ordered = sort_and_check_times(granules, dim)
     refs = _normalized_refs(concat_granules(ordered, dim).vz.to_kerchunk(format="dict"))

@@ -77,7 +77,9 @@ def registry_for(urls: Sequence[str], access: Access = LOCAL) -> Any:
     return ObjectStoreRegistry(stores)
 
 
-def _virtualize_one(url: str, registry: Any, loadable_variables: Sequence[str] | None) -> VirtualGranule:
+def _virtualize_one(
+    url: str, registry: Any, loadable_variables: Sequence[str] | None
+) -> VirtualGranule:
     from virtualizarr import open_virtual_dataset
     from virtualizarr.parsers import HDFParser
 
@@ -97,7 +99,9 @@ def _virtualize_one(url: str, registry: Any, loadable_variables: Sequence[str] |
     except GranuleError:
         raise
     except Exception as exc:  # h5py/obstore raise many types; name the granule, keep the cause
-        raise GranuleError(url, f"cannot be virtualized as NetCDF4/HDF5 ({type(exc).__name__}: {exc})") from exc
+        raise GranuleError(
+            url, f"cannot be virtualized as NetCDF4/HDF5 ({type(exc).__name__}: {exc})"
+        ) from exc
     return VirtualGranule(url, vds)
 
 
@@ -144,7 +148,9 @@ class Signature:
             if chunks is not None and dim in var.dims:
                 chunks = tuple(c for d, c in zip(var.dims, chunks, strict=False) if d != dim)
             variables[str(name)] = (tuple(map(str, var.dims)), str(var.dtype), chunks)
-        grid = {str(k): np.asarray(v.values) for k, v in ds.coords.items() if k != dim and v.ndim == 1}
+        grid = {
+            str(k): np.asarray(v.values) for k, v in ds.coords.items() if k != dim and v.ndim == 1
+        }
         return cls(variables, grid)
 
     def differences(self, other: Signature) -> list[str]:
@@ -189,7 +195,9 @@ def _chunk_shape(var: xr.Variable | xr.DataArray) -> tuple[int, ...] | None:
     return tuple(enc) if isinstance(enc, tuple | list) else None
 
 
-def check_consistent(granules: Sequence[VirtualGranule], dim: str, reference: Signature | None = None) -> None:
+def check_consistent(
+    granules: Sequence[VirtualGranule], dim: str, reference: Signature | None = None
+) -> None:
     """Refuse granules whose grid, chunking, variables or dtype differ from the reference.
 
     The reference is the store's signature when appending, else the first granule's.
@@ -202,7 +210,9 @@ def check_consistent(granules: Sequence[VirtualGranule], dim: str, reference: Si
         if diffs:
             raise GranuleMismatchError(granule.url, "does not match the store: " + "; ".join(diffs))
         if dim not in granule.dataset.dims:
-            raise GranuleMismatchError(granule.url, f"has no {dim!r} dimension to concatenate along")
+            raise GranuleMismatchError(
+                granule.url, f"has no {dim!r} dimension to concatenate along"
+            )
 
 
 def sort_and_check_times(granules: Sequence[VirtualGranule], dim: str) -> list[VirtualGranule]:

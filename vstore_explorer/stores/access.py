@@ -78,7 +78,9 @@ class Access:
     )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "container_credentials", MappingProxyType(dict(self.container_credentials)))
+        object.__setattr__(
+            self, "container_credentials", MappingProxyType(dict(self.container_credentials))
+        )
 
     def __repr__(self) -> str:
         parts = [f"endpoint_url={self.endpoint_url!r}", f"region={self.region!r}"]

@@ -1,0 +1,349 @@
+"""Open a virtual store lazily: Icechunk (branch/tag/snapshot), Kerchunk JSON/Parquet, plain Zarr.
+
+:func:`connect` returns a :class:`StoreHandle` (the lazy dataset plus what the cost estimator and the
+code exporter need); :func:`open_store` returns just the dataset. Each opener sits next to the code
+that :func:`open_source` writes for the exported script, so the two stay the same calls.
+
+Example:
+    >>> ds = open_store("/path/to/sst.icechunk", tag="v1")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import xarray as xr
+
+from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.stores.access import Access, ContainerAccessError, S3Credentials
+from vstore_explorer.stores.urls import local_path, scheme_of, to_url
+from vstore_explorer.stores.versions import StoreVersions, Version
+
+Credentials = Access | S3Credentials | Literal["earthdata", "anonymous"] | None
+ChunksArg = dict[str, int] | None
+
+
+class StoreOpenError(RuntimeError):
+    """A store could not be opened; the message names the store and what to do."""
+
+
+@dataclass(frozen=True)
+class StoreHandle:
+    """An opened store: its lazy dataset and how to size its chunks without reading them."""
+
+    link: StoreLink
+    version: Version
+    access: Access = field(repr=False)
+    dataset: xr.Dataset = field(repr=False)
+    containers: tuple[str, ...] = ()
+    key_style: Literal["v2", "v3"] = "v3"
+    _sizer: Callable[[Sequence[str]], list[int | None]] | None = field(default=None, repr=False)
+
+    def chunk_key(self, variable: str, index: Sequence[int]) -> str:
+        """The store key of one chunk (``var/c/0/1/2`` for Zarr v3, ``var/0.1.2`` for v2)."""
+        if self.key_style == "v3":
+            return f"{variable}/c/" + "/".join(map(str, index)) if index else f"{variable}/c"
+        return f"{variable}/" + (".".join(map(str, index)) if index else "0")
+
+    def chunk_nbytes(self, keys: Sequence[str]) -> list[int | None]:
+        """Stored (compressed) size of each chunk key, from the manifest/references; None if unknown."""
+        if self._sizer is None:
+            return [None] * len(keys)
+        return self._sizer(keys)
+
+    @property
+    def exact_sizes(self) -> bool:
+        return self._sizer is not None
+
+
+def resolve_access(link: StoreLink, credentials: Credentials = None) -> Access:
+    """The :class:`Access` for a link: explicit credentials win; Earthdata ones come from earthaccess."""
+    if isinstance(credentials, Access):
+        return credentials
+    base = {"endpoint_url": link.endpoint_url, "region": link.region}
+    if isinstance(credentials, S3Credentials):
+        return Access(**base, credentials=credentials)
+    if credentials == "anonymous" or (credentials is None and link.anonymous):
+        return Access(**base, anonymous=True)
+    if credentials == "earthdata":
+        return Access(**base, credentials=earthdata_credentials(link))
+    if credentials is not None:
+        raise ValueError(
+            "credentials must be an Access, S3Credentials, 'earthdata', 'anonymous' or None"
+        )
+    if link.requires_earthdata:
+        raise ContainerAccessError(
+            f"the store {link.url} reads NASA Earthdata-protected data: pass credentials='earthdata' "
+            "(runs earthaccess.login()) or explicit S3 credentials"
+        )
+    return Access(**base)
+
+
+def earthdata_credentials(link: StoreLink) -> S3Credentials:
+    """Temporary S3 credentials from earthaccess for the link's DAAC (needs an Earthdata login)."""
+    import earthaccess
+
+    auth = earthaccess.login()
+    if not getattr(auth, "authenticated", False):
+        raise ContainerAccessError(
+            "Earthdata login failed: set EARTHDATA_USERNAME/EARTHDATA_PASSWORD or a ~/.netrc entry"
+        )
+    if link.s3_credentials_url:
+        creds = earthaccess.get_s3_credentials(endpoint=link.s3_credentials_url)
+    elif link.provider:
+        creds = earthaccess.get_s3_credentials(provider=link.provider)
+    else:
+        raise ContainerAccessError(
+            f"cannot tell which DAAC serves {link.url}: the link has no provider or s3credentials URL"
+        )
+    return S3Credentials.from_earthaccess(creds)
+
+
+def as_link(link: StoreLink | str) -> StoreLink:
+    """A :class:`StoreLink` from a link or a path/URL (kind inferred from the suffix)."""
+    if isinstance(link, StoreLink):
+        return link
+    url = to_url(link)
+    stripped = url.rstrip("/")
+    if stripped.endswith(".json"):
+        kind = "kerchunk-json"
+    elif stripped.endswith((".parq", ".parquet")):
+        kind = "kerchunk-parquet"
+    elif (
+        stripped.endswith(".zarr")
+        or scheme_of(url) == "file"
+        and (local_path(url) / "zarr.json").exists()
+        and not (local_path(url) / "repo").exists()
+    ):
+        kind = "zarr"
+    else:
+        kind = "icechunk"
+    return StoreLink(url=url, kind=kind)
+
+
+def connect(
+    link: StoreLink | str,
+    *,
+    branch: str | None = None,
+    tag: str | None = None,
+    snapshot: str | None = None,
+    credentials: Credentials = None,
+    chunks: ChunksArg = None,
+) -> StoreHandle:
+    """Open a store lazily and return its :class:`StoreHandle`."""
+    link = as_link(link)
+    if branch is None and tag is None and snapshot is None:
+        branch = link.branch
+    version = Version(branch=branch, tag=tag, snapshot=snapshot)
+    access = resolve_access(link, credentials)
+    if link.kind == "icechunk":
+        return _connect_icechunk(link, version, access, chunks)
+    if version not in (Version(), Version(branch="main")):
+        raise ValueError(
+            f"{link.kind} stores have no versions; branch/tag/snapshot apply to Icechunk only"
+        )
+    if link.kind in ("kerchunk-json", "kerchunk-parquet"):
+        return _connect_kerchunk(link, access, chunks)
+    if link.kind == "zarr":
+        return _connect_zarr(link, access, chunks)
+    raise StoreOpenError(
+        f"cannot open {link.url}: its kind is unknown; pass kind= one of icechunk, kerchunk-json, "
+        "kerchunk-parquet, zarr"
+    )
+
+
+def open_store(
+    link: StoreLink | str,
+    *,
+    branch: str | None = None,
+    tag: str | None = None,
+    snapshot: str | None = None,
+    credentials: Credentials = None,
+    chunks: ChunksArg = None,
+) -> xr.Dataset:
+    """Open a virtual store as a lazy :class:`xarray.Dataset`.
+
+    ``chunks=None`` (default) reads lazily without dask, the fastest for small subsets;
+    ``chunks={}`` gives dask arrays on the store's chunks, for reductions over many chunks.
+
+    Example:
+        >>> ds = open_store("/data/sst.icechunk", branch="main")  # doctest: +SKIP
+    """
+    return connect(
+        link, branch=branch, tag=tag, snapshot=snapshot, credentials=credentials, chunks=chunks
+    ).dataset
+
+
+# -- Icechunk -----------------------------------------------------------------------------------
+def _icechunk_repo(link: StoreLink, access: Access) -> tuple[Any, tuple[str, ...]]:
+    import icechunk
+
+    storage = access.icechunk_storage(link.url)
+    try:
+        exists = icechunk.Repository.exists(storage)
+    except Exception as exc:  # network / permission problems surface here
+        raise StoreOpenError(f"cannot reach the Icechunk repository {link.url}: {exc}") from exc
+    if not exists:
+        raise StoreOpenError(f"no Icechunk repository at {link.url}")
+    config = icechunk.Repository.fetch_config(storage)
+    containers = tuple(sorted((config.virtual_chunk_containers or {}) if config else {}))
+    # authorize each container of the store's own config explicitly, prefix by prefix
+    grants = {prefix: access.icechunk_container_credential(prefix) for prefix in containers}
+    repo = icechunk.Repository.open(
+        storage, authorize_virtual_chunk_access=icechunk.containers_credentials(grants)
+    )
+    return repo, containers
+
+
+def _connect_icechunk(
+    link: StoreLink, version: Version, access: Access, chunks: ChunksArg
+) -> StoreHandle:
+    repo, containers = _icechunk_repo(link, access)
+    try:
+        session = repo.readonly_session(**version.session_kwargs())
+    except Exception as exc:
+        versions = StoreVersions.of_repository(repo)
+        raise StoreOpenError(
+            f"{version.label} not found in {link.url}; branches: {', '.join(versions.branches)}; "
+            f"tags: {', '.join(versions.tags) or 'none'}"
+        ) from exc
+    store = session.store
+    ds = xr.open_zarr(store, consolidated=False, chunks=chunks, zarr_format=3)
+
+    def sizes(keys: Sequence[str]) -> list[int | None]:
+        async def one(key: str) -> int | None:
+            try:
+                return int(await store.getsize(key))
+            except Exception:  # a missing chunk is a fill-value chunk: nothing to read
+                return None
+
+        async def gather() -> list[int | None]:
+            return list(await asyncio.gather(*(one(k) for k in keys)))
+
+        return _run(gather())
+
+    return StoreHandle(link, version, access, ds, containers, "v3", sizes)
+
+
+def list_versions(link: StoreLink | str, *, credentials: Credentials = None) -> StoreVersions:
+    """Branches, tags and history (messages and times) of an Icechunk store."""
+    link = as_link(link)
+    if link.kind != "icechunk":
+        raise ValueError(f"{link.kind} stores have no versions")
+    repo, _ = _icechunk_repo(link, resolve_access(link, credentials))
+    return StoreVersions.of_repository(repo, branch=link.branch or "main")
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine from sync code, also when an event loop is already running (Jupyter, Panel)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+# -- Kerchunk -----------------------------------------------------------------------------------
+def kerchunk_storage_options(link: StoreLink, access: Access) -> dict[str, Any]:
+    """fsspec ``reference://`` options for a Kerchunk JSON file or Parquet folder."""
+    url = to_url(link.url)
+    fo = str(local_path(url)) if scheme_of(url) == "file" else url
+    options: dict[str, Any] = {"fo": fo}
+    target = access.fsspec_options(url)
+    if target:
+        options["target_options"] = target
+    remote = _remote_protocol(link, access)
+    if remote:
+        options["remote_protocol"] = remote
+        remote_options = access.fsspec_options(f"{remote}://x/y")
+        if remote_options:
+            options["remote_options"] = remote_options
+    return options
+
+
+def _remote_protocol(link: StoreLink, access: Access) -> str | None:
+    """The protocol of the granules the references point to (read from the first chunk reference)."""
+    import fsspec
+
+    url = to_url(link.url)
+    fo = str(local_path(url)) if scheme_of(url) == "file" else url
+    refs = fsspec.filesystem(
+        "reference", fo=fo, target_options=access.fsspec_options(url)
+    ).references
+    if isinstance(refs, dict):
+        candidates = [v for k, v in refs.items() if not k.rsplit("/", 1)[-1].startswith(".")]
+    else:  # Parquet: a LazyReferenceMapper; probe each array's first chunk
+        candidates = []
+        for key, meta in refs.zmetadata.items():
+            if key.endswith("/.zarray"):
+                shape = (json.loads(meta) if isinstance(meta, str | bytes) else meta)["shape"]
+                first = key[: -len(".zarray")] + (".".join("0" * len(shape)) or "0")
+                candidates.append(_get_or_none(refs, first))
+    for value in candidates:
+        if isinstance(value, list | tuple) and value and isinstance(value[0], str):
+            return scheme_of(value[0])
+    return None
+
+
+def _get_or_none(mapping: Any, key: str) -> Any:
+    try:
+        return mapping[key]
+    except KeyError:
+        return None
+
+
+def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> StoreHandle:
+    import fsspec
+
+    options = kerchunk_storage_options(link, access)
+    try:
+        ds = xr.open_dataset(
+            "reference://",
+            engine="zarr",
+            backend_kwargs={"consolidated": False, "storage_options": options},
+            chunks=chunks,
+        )
+    except FileNotFoundError as exc:
+        raise StoreOpenError(f"Kerchunk references not found at {link.url}") from exc
+    fs = fsspec.filesystem("reference", **options)
+
+    def sizes(keys: Sequence[str]) -> list[int | None]:
+        out: list[int | None] = []
+        for key in keys:
+            try:
+                ref = fs.references[key]
+            except KeyError:
+                out.append(None)
+                continue
+            if isinstance(ref, list | tuple) and len(ref) == 3:
+                out.append(int(ref[2]))
+            elif isinstance(ref, list | tuple) and len(ref) == 1:
+                out.append(int(fs.fss[scheme_of(ref[0])].size(ref[0])))
+            else:
+                out.append(len(ref) if isinstance(ref, bytes | str) else None)
+        return out
+
+    return StoreHandle(link, Version(), access, ds, (), "v2", sizes)
+
+
+# -- Zarr -----------------------------------------------------------------------------------------
+def _connect_zarr(link: StoreLink, access: Access, chunks: ChunksArg) -> StoreHandle:
+    import zarr
+
+    url = to_url(link.url)
+    path = str(local_path(url)) if scheme_of(url) == "file" else url
+    options = access.fsspec_options(url) or None
+    try:
+        ds = xr.open_zarr(path, consolidated=None, chunks=chunks, storage_options=options)
+    except FileNotFoundError as exc:
+        raise StoreOpenError(f"no Zarr store at {link.url}") from exc
+    group = zarr.open_group(path, mode="r", storage_options=options)
+    style: Literal["v2", "v3"] = "v3" if group.metadata.zarr_format == 3 else "v2"
+    return StoreHandle(link, Version(), access, ds, (), style, None)
