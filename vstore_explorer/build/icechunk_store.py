@@ -54,13 +54,16 @@ class StoreUpdate:
 
     def summary(self) -> str:
         """A few readable lines for the CLI and logs."""
-        lines = [
-            f"store     {self.store} (branch {self.branch})",
-            f"snapshot  {self.snapshot_id}"
-            + ("" if self.changed else " (unchanged)")
-            + (f", tagged {self.tag}" if self.tag else ""),
-            f"added     {len(self.added)} granule(s)",
-        ]
+        if self.branch:  # Icechunk
+            lines = [
+                f"store     {self.store} (branch {self.branch})",
+                f"snapshot  {self.snapshot_id}"
+                + ("" if self.changed else " (unchanged)")
+                + (f", tagged {self.tag}" if self.tag else ""),
+            ]
+        else:  # Kerchunk references have no versions
+            lines = [f"refs      {self.store}"]
+        lines.append(f"added     {len(self.added)} granule(s)")
         if self.skipped:
             lines.append(f"skipped   {len(self.skipped)} granule(s) already in the store:")
             lines += [f"          {u}" for u in self.skipped[:10]]

@@ -45,6 +45,9 @@ def granule_urls(sources: Iterable[Source]) -> list[str]:
     """
     urls: list[str] = []
     for source in sources:
+        if isinstance(source, VirtualGranule):
+            urls.append(source.url)
+            continue
         if isinstance(source, str | os.PathLike):
             urls.append(to_url(source))
             continue
@@ -113,24 +116,32 @@ def virtualize_granules(
     executor: Executor | None = None,
     workers: int = 4,
 ) -> list[VirtualGranule]:
-    """Virtualize each granule with VirtualiZarr's ``HDFParser``.
+    """Virtualize each granule with VirtualiZarr's ``HDFParser``, in the order given.
 
-    Dimension coordinates are loaded (VirtualiZarr's default), which also copes with real files whose
-    coordinate chunks are oversized (GHRSST GAMSSA's ``time``). Reads run on a thread pool
-    (``workers``) unless an ``executor`` is given.
+    Already-virtualized :class:`VirtualGranule` inputs are reused as they are, so one
+    virtualization can feed several stores. Dimension coordinates are loaded (VirtualiZarr's
+    default), which also copes with real files whose coordinate chunks are oversized (GHRSST
+    GAMSSA's ``time``). Reads run on a thread pool (``workers``) unless an ``executor`` is given.
     """
+    sources = list(sources)
     urls = granule_urls(sources)
-    registry = registry_for(urls, access)
-    if executor is None and (workers <= 1 or len(urls) == 1):
-        return [_virtualize_one(u, registry, loadable_variables) for u in urls]
-    own = executor is None
-    pool = executor or ThreadPoolExecutor(max_workers=workers)
-    try:
-        futures = [pool.submit(_virtualize_one, u, registry, loadable_variables) for u in urls]
-        return [f.result() for f in futures]
-    finally:
-        if own:
-            pool.shutdown(cancel_futures=True)
+    done = {s.url: s for s in sources if isinstance(s, VirtualGranule)}
+    todo = [u for u in urls if u not in done]
+    if todo:
+        registry = registry_for(todo, access)
+        if executor is None and (workers <= 1 or len(todo) == 1):
+            done.update((u, _virtualize_one(u, registry, loadable_variables)) for u in todo)
+        else:
+            pool = executor or ThreadPoolExecutor(max_workers=workers)
+            try:
+                futures = {
+                    u: pool.submit(_virtualize_one, u, registry, loadable_variables) for u in todo
+                }
+                done.update((u, f.result()) for u, f in futures.items())
+            finally:
+                if executor is None:
+                    pool.shutdown(cancel_futures=True)
+    return [done[u] for u in urls]
 
 
 @dataclass(frozen=True)
