@@ -42,6 +42,21 @@ class StoreHandle:
     containers: tuple[str, ...] = ()
     key_style: Literal["v2", "v3"] = "v3"
     _sizer: Callable[[Sequence[str]], list[int | None]] | None = field(default=None, repr=False)
+    snapshot_id: str | None = None
+    chunks: ChunksArg = None
+
+    def open_code(self) -> str:
+        """Python code that opens this same store version the same way (defines ``ds``)."""
+        from vstore_explorer.stores.recipe import credential_mode, open_source
+
+        return open_source(
+            self.link,
+            version=self.version,
+            snapshot_id=self.snapshot_id,
+            containers=self.containers,
+            mode=credential_mode(self.link, self.access),
+            chunks=self.chunks,
+        )
 
     def chunk_key(self, variable: str, index: Sequence[int]) -> str:
         """The store key of one chunk (``var/c/0/1/2`` for Zarr v3, ``var/0.1.2`` for v2)."""
@@ -226,7 +241,9 @@ def _connect_icechunk(
 
         return _run(gather())
 
-    return StoreHandle(link, version, access, ds, containers, "v3", sizes)
+    return StoreHandle(
+        link, version, access, ds, containers, "v3", sizes, session.snapshot_id, chunks
+    )
 
 
 def list_versions(link: StoreLink | str, *, credentials: Credentials = None) -> StoreVersions:
@@ -330,7 +347,7 @@ def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> Sto
                 out.append(len(ref) if isinstance(ref, bytes | str) else None)
         return out
 
-    return StoreHandle(link, Version(), access, ds, (), "v2", sizes)
+    return StoreHandle(link, Version(), access, ds, (), "v2", sizes, None, chunks)
 
 
 # -- Zarr -----------------------------------------------------------------------------------------
@@ -346,4 +363,4 @@ def _connect_zarr(link: StoreLink, access: Access, chunks: ChunksArg) -> StoreHa
         raise StoreOpenError(f"no Zarr store at {link.url}") from exc
     group = zarr.open_group(path, mode="r", storage_options=options)
     style: Literal["v2", "v3"] = "v3" if group.metadata.zarr_format == 3 else "v2"
-    return StoreHandle(link, Version(), access, ds, (), style, None)
+    return StoreHandle(link, Version(), access, ds, (), style, None, None, chunks)

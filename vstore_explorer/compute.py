@@ -1,0 +1,153 @@
+"""The one path from a store and a Selection to numbers, a cost and a script.
+
+``subset`` is lazy; ``load`` checks the cost against the limits *before* reading, then computes
+(with dask when the plan reduces many chunks, on a ``distributed.Client`` when given);
+``to_code`` renders the very same plan as a runnable script.
+
+Example:
+    >>> import vstore_explorer as vx
+    >>> handle = vx.connect(vx.demo_link("GHRSST_DEMO_L4"))  # doctest: +SKIP
+    >>> sel = vx.Selection(variables=("analysed_sst",), point=(-40.0, 35.0))
+    >>> print(vx.cost_of(handle, sel).summary())  # doctest: +SKIP
+    >>> series = vx.load(handle, sel)  # doctest: +SKIP
+    >>> print(vx.to_code(handle, sel))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import xarray as xr
+
+from vstore_explorer.codegen import render_script
+from vstore_explorer.cost import Cost, Limits, check, estimate
+from vstore_explorer.ops import Op, execute, plan
+from vstore_explorer.selection import Selection
+from vstore_explorer.stores.open import StoreHandle, connect
+
+Progress = Callable[[float], None]
+
+_SOURCES = {
+    "icechunk": "Icechunk manifest",
+    "kerchunk-json": "Kerchunk references",
+    "kerchunk-parquet": "Kerchunk references",
+}
+
+
+def _handle(store: StoreHandle | Any, **open_kwargs: Any) -> StoreHandle:
+    return store if isinstance(store, StoreHandle) else connect(store, **open_kwargs)
+
+
+def _selection(sel: Selection | Mapping[str, Any]) -> Selection:
+    return sel if isinstance(sel, Selection) else Selection.from_dict(dict(sel))
+
+
+def subset(
+    store: StoreHandle | Any, sel: Selection | Mapping[str, Any]
+) -> xr.DataArray | xr.Dataset:
+    """The lazy result of ``sel`` on the store (nothing is read)."""
+    handle = _handle(store)
+    return execute(handle.dataset, plan(handle.dataset, _selection(sel)))
+
+
+def cost_of(store: StoreHandle | Any, sel: Selection | Mapping[str, Any]) -> Cost:
+    """Chunks and bytes ``sel`` reads from the store, from its manifest/references when it has them."""
+    handle = _handle(store)
+    ops = plan(handle.dataset, _selection(sel))
+    return _estimate(handle, ops)
+
+
+def _estimate(handle: StoreHandle, ops: tuple[Op, ...]) -> Cost:
+    if handle.exact_sizes:
+        return estimate(
+            handle.dataset,
+            ops,
+            chunk_key=handle.chunk_key,
+            chunk_nbytes=handle.chunk_nbytes,
+            source=_SOURCES.get(handle.link.kind, "store"),
+        )
+    return estimate(handle.dataset, ops)
+
+
+def load(
+    store: StoreHandle | Any,
+    sel: Selection | Mapping[str, Any],
+    *,
+    limits: Limits | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+) -> xr.DataArray | xr.Dataset:
+    """Read the result of ``sel``: cost checked first (:class:`~vstore_explorer.cost.CostLimitError`
+    above ``limits``), then computed — on ``client`` (a ``distributed.Client``) when given.
+
+    ``progress`` is called with the fraction of dask tasks done (0.0 .. 1.0).
+    """
+    handle = _handle(store)
+    ops = plan(handle.dataset, _selection(sel))
+    check(_estimate(handle, ops), limits or Limits(), ops)
+    lazy = execute(handle.dataset, ops)
+    return compute(lazy, client=client, progress=progress)
+
+
+def compute(
+    obj: xr.DataArray | xr.Dataset, *, client: Any = None, progress: Progress | None = None
+) -> Any:
+    """Load ``obj``: with dask when it is dask-backed (on ``client`` if given), else directly."""
+    if not _is_dask(obj):
+        result = obj.load()
+        if progress:
+            progress(1.0)
+        return result
+    if client is not None:
+        future = client.compute(obj)
+        if progress:
+            from distributed import wait
+
+            progress(0.0)
+            wait(future)
+            progress(1.0)
+        return future.result()
+    if progress is None:
+        return obj.compute()
+    from dask.callbacks import Callback
+
+    class _Counter(Callback):
+        def _start_state(self, dsk: Mapping[str, Any], state: Mapping[str, Any]) -> None:
+            self.total = max(1, len(state["ready"]) + len(state["waiting"]) + len(state["running"]))
+            self.done = 0
+
+        def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+            self.done += 1
+            progress(min(1.0, self.done / self.total))
+
+    with _Counter():
+        result = obj.compute()
+    progress(1.0)
+    return result
+
+
+def _is_dask(obj: xr.DataArray | xr.Dataset) -> bool:
+    if isinstance(obj, xr.DataArray):
+        return obj.chunks is not None
+    return any(v.chunks is not None for v in obj.data_vars.values())
+
+
+def to_code(
+    store: StoreHandle | Any,
+    sel: Selection | Mapping[str, Any],
+    plot: tuple[str, Mapping[str, Any]] | None = None,
+    **open_kwargs: Any,
+) -> str:
+    """A self-contained, formatted script that opens the store and applies ``sel`` as here.
+
+    ``plot`` adds an hvplot call: ``(method, options)`` e.g. from :func:`vstore_explorer.plots.spec`.
+    """
+    handle = _handle(store, **open_kwargs)
+    selection = _selection(sel)
+    ops = plan(handle.dataset, selection)
+    header = (
+        f"Store: {handle.link.url} ({handle.link.kind}, {handle.version.label})\n"
+        f"Selection: {selection.to_query()}"
+    )
+    return render_script(open_code=handle.open_code(), ops=ops, plot=plot, header=header)

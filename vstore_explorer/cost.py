@@ -1,0 +1,260 @@
+"""What a selection will cost before anything is read: chunks, stored bytes, memory.
+
+The chunks a plan touches are found by running the same selection ops (:func:`ops.execute`) on a
+*probe*: a copy of the dataset whose variables are lazy zeros and which carries the integer
+position of every element along each dimension. So the estimate follows exactly the selection the
+explorer and the exported script apply. Stored (compressed) sizes come from a ``chunk_nbytes``
+lookup — the Icechunk manifest or the Kerchunk references (exact) — or, without one, from the
+chunk grid and the decoded sizes (an upper bound for compressed data).
+
+Example:
+    >>> from vstore_explorer.ops import plan
+    >>> cost = estimate(ds, plan(ds, sel), chunk_key=handle.chunk_key,
+    ...                 chunk_nbytes=handle.chunk_nbytes)  # doctest: +SKIP
+    >>> check(cost, Limits(max_read_bytes=500e6))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import dask.array
+import numpy as np
+import xarray as xr
+
+from vstore_explorer.ops import Op, describe, execute
+
+REDUCTION_OPS = frozenset({"area_mean", "time_mean", "zonal_mean", "chunk"})
+_INDEX = "__vstore_index_{}"
+MAX_EXACT_KEYS = 50_000
+SAMPLE_KEYS = 5_000
+
+ChunkKey = Callable[[str, Sequence[int]], str]
+ChunkSizes = Callable[[Sequence[str]], list[int | None]]
+
+
+def human_bytes(n: float | None) -> str:
+    """``1234567`` -> ``'1.2 MB'`` (decimal units, as storage is billed)."""
+    if n is None:
+        return "unknown"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class VariableCost:
+    """The cost of one variable of the selection."""
+
+    name: str
+    chunks: int
+    stored_bytes: int | None
+    decoded_bytes: int
+    chunk_shape: tuple[int, ...]
+    selected_shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Chunks and bytes a selection reads, and the memory the loaded subset takes.
+
+    ``exact`` says the stored bytes were summed from the manifest/references for every chunk;
+    otherwise they are sampled or derived from the grid (``source`` says which).
+    """
+
+    variables: tuple[VariableCost, ...]
+    exact: bool
+    source: str
+    result_bytes: int
+
+    @property
+    def chunks(self) -> int:
+        return sum(v.chunks for v in self.variables)
+
+    @property
+    def stored_bytes(self) -> int | None:
+        sizes = [v.stored_bytes for v in self.variables]
+        return None if any(s is None for s in sizes) else sum(sizes)  # type: ignore[misc]
+
+    @property
+    def decoded_bytes(self) -> int:
+        return sum(v.decoded_bytes for v in self.variables)
+
+    def summary(self) -> str:
+        """One line: ``'12 chunks, 9.1 MB to read (exact, Icechunk manifest), 24.9 MB in memory'``."""
+        how = "exact" if self.exact else "estimated"
+        return (
+            f"{self.chunks:,} chunk{'s' if self.chunks != 1 else ''}, "
+            f"{human_bytes(self.stored_bytes)} to read ({how}, {self.source}), "
+            f"{human_bytes(self.decoded_bytes)} in memory"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "chunks": self.chunks,
+            "stored_bytes": self.stored_bytes,
+            "decoded_bytes": self.decoded_bytes,
+            "result_bytes": self.result_bytes,
+            "exact": self.exact,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Largest request the explorer reads without being asked to (bytes, decimal)."""
+
+    max_read_bytes: float = 2e9
+    max_memory_bytes: float = 4e9
+
+    def __post_init__(self) -> None:
+        for name in ("max_read_bytes", "max_memory_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not value > 0:
+                raise ValueError(f"{name} must be a positive number of bytes, got {value!r}")
+
+
+class CostLimitError(ValueError):
+    """A request above the configured limits was stopped before reading anything."""
+
+    def __init__(self, message: str, cost: Cost) -> None:
+        super().__init__(message)
+        self.cost = cost
+
+
+def _storage_chunks(var: xr.DataArray) -> tuple[int, ...]:
+    enc = var.encoding.get("chunks") or var.encoding.get("preferred_chunks")
+    if isinstance(enc, dict):
+        enc = tuple(enc.get(d, n) for d, n in zip(var.dims, var.shape, strict=True))
+    if isinstance(enc, tuple | list) and len(enc) == var.ndim:
+        return tuple(int(min(c, n)) if n else 1 for c, n in zip(enc, var.shape, strict=True))
+    if var.chunks:
+        return tuple(int(c[0]) for c in var.chunks)
+    return tuple(int(n) or 1 for n in var.shape)
+
+
+def _probe(ds: xr.Dataset, names: Iterable[str]) -> xr.Dataset:
+    """The dataset's coordinates, lazy zero variables, and the element positions per dimension."""
+    probe = xr.Dataset(coords=ds.coords, attrs=ds.attrs)
+    for name in names:
+        var = ds[name]
+        zeros = dask.array.zeros(var.shape, dtype=var.dtype, chunks=-1)
+        probe[name] = xr.DataArray(zeros, dims=var.dims, attrs=var.attrs)
+    positions = {_INDEX.format(d): (d, np.arange(n)) for d, n in ds.sizes.items()}
+    return probe.assign_coords(positions)
+
+
+def selected_positions(ds: xr.Dataset, ops: Sequence[Op]) -> dict[str, dict[str, np.ndarray]]:
+    """For each selected variable, the integer positions it reads along each of its dimensions."""
+    subset_ops = [op for op in ops if op.name not in REDUCTION_OPS]
+    names = [op["name"] for op in ops if op.name == "select_variable"]
+    names += [n for op in ops if op.name == "select_variables" for n in op["names"]]
+    if not names:
+        names = [str(n) for n in ds.data_vars]
+    result = execute(_probe(ds, names), subset_ops)
+    objects = (
+        {names[0]: result} if isinstance(result, xr.DataArray) else {n: result[n] for n in names}
+    )
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name, obj in objects.items():
+        out[name] = {
+            str(d): np.atleast_1d(np.asarray(obj.coords[_INDEX.format(d)].values))
+            for d in ds[name].dims
+        }
+    return out
+
+
+def estimate(
+    ds: xr.Dataset,
+    ops: Sequence[Op],
+    *,
+    chunk_key: ChunkKey | None = None,
+    chunk_nbytes: ChunkSizes | None = None,
+    source: str = "chunk grid",
+) -> Cost:
+    """The :class:`Cost` of applying ``ops`` to ``ds`` (nothing is read but chunk sizes)."""
+    positions = selected_positions(ds, ops)
+    costs = []
+    exact = chunk_nbytes is not None and chunk_key is not None
+    for name, dims in positions.items():
+        var = ds[name]
+        chunk_shape = _storage_chunks(var)
+        per_dim = [np.unique(dims[str(d)] // c) for d, c in zip(var.dims, chunk_shape, strict=True)]
+        n_chunks = math.prod(len(p) for p in per_dim)
+        selected_shape = tuple(len(dims[str(d)]) for d in var.dims)
+        decoded = math.prod(selected_shape) * var.dtype.itemsize
+        stored: int | None
+        if chunk_nbytes is not None and chunk_key is not None and n_chunks:
+            keys = itertools.product(*per_dim)
+            if n_chunks > MAX_EXACT_KEYS:
+                exact = False
+                rng = np.random.default_rng(0)
+                picks = [tuple(int(rng.choice(p)) for p in per_dim) for _ in range(SAMPLE_KEYS)]
+                sizes = chunk_nbytes([chunk_key(name, k) for k in picks])
+                known = [s for s in sizes if s is not None]
+                stored = int(np.mean(known) * n_chunks) if known else 0
+            else:
+                sizes = chunk_nbytes([chunk_key(name, tuple(int(i) for i in k)) for k in keys])
+                stored = sum(s for s in sizes if s is not None)
+        else:
+            chunk_bytes = math.prod(chunk_shape) * _stored_itemsize(var)
+            stored = n_chunks * chunk_bytes
+        costs.append(VariableCost(name, n_chunks, stored, decoded, chunk_shape, selected_shape))
+    result_bytes = _result_bytes(ds, ops, positions)
+    return Cost(
+        tuple(costs), exact, source if exact or chunk_nbytes else "chunk grid", result_bytes
+    )
+
+
+def _stored_itemsize(var: xr.DataArray) -> int:
+    dtype = var.encoding.get("dtype")
+    return np.dtype(dtype).itemsize if dtype is not None else var.dtype.itemsize
+
+
+def _result_bytes(
+    ds: xr.Dataset, ops: Sequence[Op], positions: dict[str, dict[str, np.ndarray]]
+) -> int:
+    reduced: set[str] = set()
+    for op in ops:
+        if op.name == "area_mean":
+            reduced |= {op["lat"], op["lon"]}
+        elif op.name in ("time_mean", "zonal_mean"):
+            reduced.add(op["dim"])
+    total = 0
+    for name, dims in positions.items():
+        n = math.prod(len(v) for d, v in dims.items() if d not in reduced)
+        total += n * ds[name].dtype.itemsize
+    return total
+
+
+def check(cost: Cost, limits: Limits, ops: Sequence[Op] = ()) -> None:
+    """Raise :class:`CostLimitError` when ``cost`` exceeds ``limits``: what, how much, what to do."""
+    over = []
+    if cost.stored_bytes is not None and cost.stored_bytes > limits.max_read_bytes:
+        over.append(
+            f"it reads {human_bytes(cost.stored_bytes)} (limit {human_bytes(limits.max_read_bytes)})"
+        )
+    if cost.decoded_bytes > limits.max_memory_bytes:
+        over.append(
+            f"it needs {human_bytes(cost.decoded_bytes)} of memory "
+            f"(limit {human_bytes(limits.max_memory_bytes)})"
+        )
+    if not over:
+        return
+    asked = "; ".join(describe(ops)) if ops else "the selection"
+    biggest = max(cost.variables, key=lambda v: v.decoded_bytes)
+    message = (
+        f"request stopped before reading: {' and '.join(over)}.\n"
+        f"Asked for: {asked}.\n"
+        f"Cost: {cost.summary()}; the largest part is {biggest.name!r} "
+        f"{'x'.join(map(str, biggest.selected_shape))} in {biggest.chunks:,} chunks.\n"
+        "To narrow it: pick a shorter time range, a smaller box, one level, a point, or a coarser "
+        "preview (stride); or raise the limit and run it on a dask cluster "
+        "(vstore_explorer.load(..., client=distributed.Client(...), limits=Limits(...)))."
+    )
+    raise CostLimitError(message, cost)
