@@ -7,4 +7,5 @@ from __future__ import annotations
 
 pytest_plugins = [
     "tests.plugins.paths",
+    "tests.plugins.umm",
 ]
