@@ -8,4 +8,5 @@ from __future__ import annotations
 pytest_plugins = [
     "tests.plugins.paths",
     "tests.plugins.umm",
+    "tests.plugins.cmr_server",
 ]

@@ -235,6 +235,8 @@ def append_icechunk(
         ordered = sort_and_check_times(granules, dim)
         _check_after_end(existing, ordered, dim)
         vds = concat_granules(ordered, dim)
+        # variables without the append dimension (grid mappings like ``crs``) are already stored
+        vds = vds.drop_vars([n for n, v in vds.data_vars.items() if dim not in v.dims])
         vds.vz.to_icechunk(session.store, append_dim=dim)
         try:
             snapshot = session.commit(message or f"append: {len(ordered)} granule(s) along {dim}")

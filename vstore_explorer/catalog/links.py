@@ -53,7 +53,9 @@ class StoreLink:
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or not self.url.strip():
-            raise ValueError("StoreLink.url must be a non-empty string (a path or URL of the store)")
+            raise ValueError(
+                "StoreLink.url must be a non-empty string (a path or URL of the store)"
+            )
         if self.kind not in STORE_KINDS:
             raise ValueError(
                 f"StoreLink.kind {self.kind!r} is not one of {', '.join(STORE_KINDS)}; "

@@ -1,0 +1,211 @@
+"""Find the time, latitude, longitude and vertical axes of a dataset (pure, metadata only).
+
+CF metadata is tried first (``standard_name``, ``axis``, ``units``, ``positive``), then common
+names. Only dimension coordinates (1-D, named like their dimension) count: they are the ones
+``.sel`` can use. Coordinate values are read (they are small and in memory); data variables never.
+
+Example:
+    >>> import numpy as np, xarray as xr
+    >>> ds = xr.Dataset(coords={"lat": [10.0, 0.0], "lon": [0.0, 90.0, 270.0]})
+    >>> axes = find_axes(ds)
+    >>> (axes.lat, axes.lon, axes.lat_descending, axes.lon_convention)
+    ('lat', 'lon', True, '0..360')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from xarray.coding.cftimeindex import CFTimeIndex
+
+LonConvention = Literal["-180..180", "0..360"]
+
+_LAT_UNITS = frozenset(
+    {"degrees_north", "degree_north", "degree_n", "degrees_n", "degreen", "degreesn"}
+)
+_LON_UNITS = frozenset(
+    {"degrees_east", "degree_east", "degree_e", "degrees_e", "degreee", "degreese"}
+)
+_DEGREE_UNITS = frozenset({"degrees", "degree", "deg", ""})
+_PRESSURE_UNITS = frozenset({"hpa", "pa", "mbar", "millibar", "millibars", "hectopascal", "kpa"})
+_LEVEL_STANDARD_NAMES = frozenset(
+    {
+        "air_pressure",
+        "depth",
+        "altitude",
+        "height",
+        "height_above_geopotential_datum",
+        "model_level_number",
+        "atmosphere_sigma_coordinate",
+        "atmosphere_hybrid_sigma_pressure_coordinate",
+        "atmosphere_hybrid_height_coordinate",
+        "ocean_sigma_coordinate",
+        "ocean_s_coordinate",
+        "land_ice_sigma_coordinate",
+        "depth_below_sea_floor",
+    }
+)
+_TIME_NAMES = ("time", "t", "times", "valid_time", "date")
+_LAT_NAMES = ("lat", "latitude", "lats", "nav_lat", "y")
+_LON_NAMES = ("lon", "longitude", "long", "lons", "nav_lon", "x")
+_LEVEL_NAMES = (
+    "lev",
+    "level",
+    "levels",
+    "plev",
+    "pressure",
+    "stdpressurelev",
+    "isobaric",
+    "pressure_level",
+    "depth",
+    "z",
+    "height",
+    "altitude",
+)
+
+
+@dataclass(frozen=True)
+class Axes:
+    """The dimension names of a dataset's axes (``None`` when absent) and facts used for planning.
+
+    Attributes:
+        time, lat, lon, level: dimension (and index coordinate) names.
+        lat_descending: latitude runs north to south (``slice(N, S)`` selects a band).
+        lon_convention: ``"0..360"`` when longitudes exceed 180, else ``"-180..180"``.
+        cftime: the time index holds ``cftime`` dates (non-standard calendar or far dates).
+        calendar: the time calendar (``"noleap"``, ``"standard"``...), ``None`` without time.
+    """
+
+    time: str | None = None
+    lat: str | None = None
+    lon: str | None = None
+    level: str | None = None
+    lat_descending: bool = False
+    lon_convention: LonConvention | None = None
+    cftime: bool = False
+    calendar: str | None = None
+
+    def spatial(self) -> tuple[str, ...]:
+        """The horizontal dimension names present, latitude first."""
+        return tuple(d for d in (self.lat, self.lon) if d is not None)
+
+
+def _attr(coord: xr.DataArray, key: str) -> str:
+    value = coord.attrs.get(key, "")
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
+def _units(coord: xr.DataArray) -> str:
+    return _attr(coord, "units").replace(" ", "_")
+
+
+def _is_time(coord: xr.DataArray, index: pd.Index | None) -> bool:
+    return isinstance(index, pd.DatetimeIndex | CFTimeIndex) or np.issubdtype(
+        coord.dtype, np.datetime64
+    )
+
+
+def _cf_kind(coord: xr.DataArray, index: pd.Index | None) -> str | None:
+    """The axis a coordinate is, from CF metadata only."""
+    standard_name = _attr(coord, "standard_name")
+    axis = _attr(coord, "axis")
+    units = _units(coord)
+    if _is_time(coord, index) or standard_name == "time" or axis == "t":
+        return "time"
+    if standard_name == "latitude" or units in _LAT_UNITS:
+        return "lat"
+    if standard_name == "longitude" or units in _LON_UNITS:
+        return "lon"
+    if axis == "y" and units in _DEGREE_UNITS:
+        return "lat"
+    if axis == "x" and units in _DEGREE_UNITS:
+        return "lon"
+    if (
+        standard_name in _LEVEL_STANDARD_NAMES
+        or axis == "z"
+        or _attr(coord, "positive") in ("up", "down")
+        or units in _PRESSURE_UNITS
+    ):
+        return "level"
+    return None
+
+
+def _name_kind(name: str, coord: xr.DataArray) -> str | None:
+    """The axis a coordinate is, from its name (projected ``x``/``y`` in metres are not lat/lon)."""
+    lowered = name.lower()
+    units = _units(coord)
+    if lowered in _TIME_NAMES:
+        return "time"
+    if lowered in _LAT_NAMES and (lowered != "y" or units in _DEGREE_UNITS | _LAT_UNITS):
+        return "lat"
+    if lowered in _LON_NAMES and (lowered != "x" or units in _DEGREE_UNITS | _LON_UNITS):
+        return "lon"
+    if lowered in _LEVEL_NAMES:
+        return "level"
+    return None
+
+
+def _dimension_coords(obj: xr.Dataset | xr.DataArray) -> list[tuple[Hashable, xr.DataArray]]:
+    return [
+        (dim, obj.coords[dim])
+        for dim in obj.dims
+        if dim in obj.coords and obj.coords[dim].dims == (dim,)
+    ]
+
+
+def find_axes(obj: xr.Dataset | xr.DataArray) -> Axes:
+    """Find the time/lat/lon/level dimensions of ``obj`` from CF metadata, then from names.
+
+    Only string-named dimension coordinates are considered. Reads coordinate values only.
+    """
+    if not isinstance(obj, xr.Dataset | xr.DataArray):
+        raise ValueError(
+            f"find_axes needs an xarray Dataset or DataArray, got {type(obj).__name__}"
+        )
+    coords = [(d, c) for d, c in _dimension_coords(obj) if isinstance(d, str)]
+    found: dict[str, str] = {}
+    for dim, coord in coords:
+        kind = _cf_kind(coord, obj.indexes.get(dim))
+        if kind is not None and kind not in found:
+            found[kind] = dim
+    taken = set(found.values())
+    for dim, coord in coords:
+        kind = _name_kind(dim, coord)
+        if kind is not None and kind not in found and dim not in taken:
+            found[kind] = dim
+            taken.add(dim)
+
+    lat, lon, time = found.get("lat"), found.get("lon"), found.get("time")
+    lat_descending = False
+    if lat is not None:
+        values = np.asarray(obj.coords[lat].values, dtype=float)
+        lat_descending = bool(values.size > 1 and values[0] > values[-1])
+    lon_convention: LonConvention | None = None
+    if lon is not None:
+        values = np.asarray(obj.coords[lon].values, dtype=float)
+        finite = values[np.isfinite(values)]
+        is_360 = finite.size > 0 and finite.min() >= 0 and finite.max() > 180
+        lon_convention = "0..360" if is_360 else "-180..180"
+    cftime, calendar = False, None
+    if time is not None:
+        index = obj.indexes.get(time)
+        if isinstance(index, CFTimeIndex):
+            cftime, calendar = True, str(index.calendar)
+        else:
+            encoded = obj.coords[time].encoding.get("calendar")
+            calendar = str(encoded) if isinstance(encoded, str) else "proleptic_gregorian"
+    return Axes(
+        time=time,
+        lat=lat,
+        lon=lon,
+        level=found.get("level"),
+        lat_descending=lat_descending,
+        lon_convention=lon_convention,
+        cftime=cftime,
+        calendar=calendar,
+    )

@@ -1,0 +1,170 @@
+"""``vstore-explorer search``: find collections (and their virtual stores) from the shell.
+
+Example:
+    $ vstore-explorer search "sea surface temperature" --has-virtual-store --bbox=-180,-90,180,90
+    $ vstore-explorer search --short-name MUR-JPL-L4-GLOB-v4.1 --cmr uat --json
+    $ vstore-explorer search sst --catalog ./records --temporal 2020-01-01,2020-12-31
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from vstore_explorer.catalog import open_catalog
+from vstore_explorer.catalog.base import Catalog, SearchResults
+from vstore_explorer.catalog.records import Collection
+
+COLUMNS = ("TITLE", "SHORT NAME", "VERSION", "PROVIDER", "TIME RANGE", "STORES")
+WIDTHS = (44, 32, 10, 10, 25, 40)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``search`` options to ``parser``."""
+    parser.add_argument("keyword", nargs="?", help="free text, e.g. 'sea surface temperature'")
+    parser.add_argument(
+        "--bbox",
+        metavar="W,S,E,N",
+        help="bounding box in degrees (write --bbox=-10,20,30,40 when W is negative; W > E "
+        "crosses the antimeridian)",
+    )
+    parser.add_argument(
+        "--temporal",
+        metavar="START,END",
+        help="ISO dates or datetimes, either side may be empty: 2020-01-01,2020-12-31",
+    )
+    parser.add_argument("--provider", help="CMR provider, e.g. POCLOUD")
+    parser.add_argument("--short-name", dest="short_name", help="collection short name")
+    parser.add_argument(
+        "--concept-id",
+        dest="concept_id",
+        action="append",
+        metavar="ID",
+        help="collection concept id (repeatable)",
+    )
+    parser.add_argument(
+        "--has-virtual-store",
+        dest="has_virtual_store",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only collections with (or without) a virtual store",
+    )
+    parser.add_argument(
+        "--cloud-hosted",
+        dest="cloud_hosted",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only collections hosted (or not) in Earthdata Cloud",
+    )
+    parser.add_argument("--limit", type=int, default=20, help="most collections to list (20)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--cmr", metavar="ops|uat|URL", help="search NASA's CMR (no login needed)")
+    source.add_argument(
+        "--catalog", metavar="PATH", help="search a folder or JSON file of UMM records"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for CMR (default 30)"
+    )
+    parser.add_argument(
+        "--retries", type=int, default=3, help="retries on CMR errors/timeouts (default 3)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _default_catalog_path() -> Any:
+    """The embedded demo catalog, if the demo package is available."""
+    try:
+        from vstore_explorer.demo.archive import default_catalog_path
+    except ImportError:
+        raise ValueError(
+            "no catalog given and the embedded demo catalog is not available; "
+            "pass --cmr ops|uat|URL or --catalog PATH"
+        ) from None
+    return default_catalog_path()
+
+
+def catalog_from_args(args: argparse.Namespace) -> Catalog:
+    """The catalog the options select (CMR, a local path, or the embedded demo)."""
+    if args.cmr:
+        return open_catalog(cmr=args.cmr, timeout=args.timeout, retries=args.retries)
+    if args.catalog:
+        return open_catalog(path=args.catalog)
+    return open_catalog(path=_default_catalog_path())
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _stores_text(c: Collection) -> str:
+    kinds = list(c.store_kinds)
+    if c.unknown_stores:
+        kinds.append(f"unknown×{len(c.unknown_stores)}")
+    return ", ".join(kinds) or "-"
+
+
+def format_table(collections: Sequence[Collection]) -> str:
+    """A plain-text table of collections (title truncated)."""
+    rows = [
+        (c.title, c.short_name, c.version, c.provider or "-", c.time_range_text(), _stores_text(c))
+        for c in collections
+    ]
+    widths = [
+        min(w, max([len(h), *(len(r[i]) for r in rows)]))
+        for i, (h, w) in enumerate(zip(COLUMNS, WIDTHS, strict=True))
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths, strict=True)).rstrip()]
+    for row in rows:
+        cells = (_cut(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True))
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _hits_line(results: SearchResults[Collection], shown: int) -> str:
+    hits = results.hits
+    if results.hits_exact:
+        total = f"{hits} hit" + ("" if hits == 1 else "s")
+    else:
+        total = f"{hits} hits before the virtual-store filter"
+    return f"{shown} shown of {total} ({results.source or 'catalog'})"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the search and print a table (or JSON); returns the exit code."""
+    catalog = catalog_from_args(args)
+    results = catalog.search(
+        args.keyword,
+        short_name=args.short_name,
+        concept_id=args.concept_id,
+        provider=args.provider,
+        bbox=args.bbox,
+        temporal=args.temporal,
+        has_virtual_store=args.has_virtual_store,
+        cloud_hosted=args.cloud_hosted,
+        limit=args.limit,
+    )
+    collections = list(results)
+    if args.json:
+        payload = {
+            "hits": results.hits,
+            "hits_exact": results.hits_exact,
+            "source": results.source,
+            "collections": [c.to_dict(include_umm=False) for c in collections],
+        }
+        json.dump(payload, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if collections:
+        print(format_table(collections))
+        flagged = [c for c in collections if c.unknown_stores]
+        for c in flagged:
+            urls = ", ".join(s.url for s in c.unknown_stores)
+            print(f"note: {c.short_name} has virtual store link(s) of unknown kind: {urls}")
+    else:
+        print("no collection matched")
+    print(_hits_line(results, len(collections)))
+    return 0

@@ -1,0 +1,478 @@
+"""A Selection as a plan of plain-data operations, and their (lazy) execution with xarray.
+
+``plan(ds, sel)`` reads only metadata and coordinate values and returns a tuple of :class:`Op`.
+``execute(ds, ops)`` applies them with ``sel``/``isel``/``weighted``/``mean``; it never loads data
+variables (non-dask inputs go through dask for reductions, so the result stays lazy). :mod:`vstore_explorer.codegen` renders the very same ops as Python statements.
+
+Order of the steps: variables, time range, level, box or point, stride, reduction. A reduction of
+non-dask data adds a ``chunk`` step: right after the variables with the storage chunks when the
+encoding gives them for every dimension, else ``chunk("auto")`` just before the reduction.
+
+Example:
+    >>> import numpy as np, xarray as xr
+    >>> from vstore_explorer.selection import Selection
+    >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
+    ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
+    >>> ops = plan(ds, Selection(variables=("t",), bbox=(-100, -5, 100, 15)))
+    >>> describe(ops)[2]
+    "Longitude 'lon' at positions 0:2, 3:4 (box crossing the antimeridian or the 0/360 seam)"
+    >>> apply(ds, Selection(variables=("t",), bbox=(-100, -5, 100, 15))).lon.values.tolist()
+    [0.0, 90.0, 270.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from xarray.coding.cftimeindex import CFTimeIndex
+
+from vstore_explorer.axes import Axes, LonConvention, find_axes
+from vstore_explorer.selection import Selection, bbox_width
+
+OP_NAMES: tuple[str, ...] = (
+    "select_variable",
+    "select_variables",
+    "chunk",
+    "time_range",
+    "level_nearest",
+    "point_nearest",
+    "bbox_slice",
+    "lon_runs",
+    "stride",
+    "area_mean",
+    "time_mean",
+    "zonal_mean",
+)
+
+
+def _freeze(value: Any) -> Any:
+    """Plain, hashable data: lists become tuples, numpy scalars Python scalars."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple((_freeze(k), _freeze(v)) for k, v in value.items())
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"Op arguments must be finite numbers, got {value!r}")
+        return value
+    raise ValueError(f"Op arguments must be plain data (str, int, float, None), got {value!r}")
+
+
+@dataclass(frozen=True)
+class Op:
+    """One step of a plan: a name from :data:`OP_NAMES` and plain-data arguments.
+
+    Example:
+        >>> op = Op.make("time_mean", dim="time")
+        >>> op["dim"], op == Op.make("time_mean", dim="time")
+        ('time', True)
+    """
+
+    name: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.name not in OP_NAMES:
+            raise ValueError(f"unknown op {self.name!r}; known ops are {', '.join(OP_NAMES)}")
+
+    @classmethod
+    def make(cls, op_name: str, /, **kwargs: Any) -> Op:
+        """Build an op from keyword arguments (frozen to tuples and Python scalars)."""
+        return cls(op_name, tuple((key, _freeze(value)) for key, value in kwargs.items()))
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The arguments as a dict."""
+        return dict(self.args)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.kwargs[key]
+
+
+# --- helpers on coordinates ------------------------------------------------------------------
+
+
+def to_convention(lon: float, convention: LonConvention | None) -> float:
+    """A longitude in the store's convention (``0..360`` or ``-180..180``)."""
+    if convention == "0..360":
+        return lon + 360.0 if lon < 0 else lon
+    return lon - 360.0 if lon > 180 else lon
+
+
+def _spacing(values: np.ndarray) -> float:
+    return float(np.median(np.abs(np.diff(values)))) if values.size > 1 else 0.0
+
+
+def _extent(values: np.ndarray) -> str:
+    if values.size == 0:
+        return "no values"
+    return f"{float(np.min(values)):g} to {float(np.max(values)):g}"
+
+
+def _slice_length(index: pd.Index, start: Any, stop: Any) -> int:
+    return len(range(*index.slice_indexer(start, stop).indices(len(index))))
+
+
+def _runs(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """Half-open ``(start, stop)`` index ranges where ``mask`` is true."""
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return tuple((int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True))
+
+
+def _monotonic(index: pd.Index) -> str | None:
+    if index.is_monotonic_increasing:
+        return "increasing"
+    if index.is_monotonic_decreasing:
+        return "decreasing"
+    return None
+
+
+def _time_text(value: Any) -> str:
+    iso = getattr(value, "isoformat", None)
+    return str(iso()) if callable(iso) else str(value)
+
+
+def _storage_chunks(ds: xr.Dataset, names: Sequence[Hashable]) -> dict[str, int]:
+    """Chunk sizes per dimension from the variables' encoding (what the store is chunked by)."""
+    chunks: dict[str, int] = {}
+    for name in names:
+        var = ds[name].variable
+        preferred = var.encoding.get("preferred_chunks")
+        if isinstance(preferred, Mapping):
+            pairs: Iterable[tuple[Any, Any]] = preferred.items()
+        else:
+            stored = var.encoding.get("chunks")
+            ok = isinstance(stored, tuple | list) and len(stored) == var.ndim
+            pairs = zip(var.dims, stored, strict=True) if ok else ()
+        for dim, size in pairs:
+            if isinstance(dim, str) and dim in var.dims and isinstance(size, int | np.integer):
+                chunks.setdefault(dim, max(1, min(int(size), var.sizes[dim])))
+    return chunks
+
+
+# --- planning --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    ds: xr.Dataset
+    axes: Axes
+    dims: Mapping[Hashable, tuple[Hashable, ...]]  # dims of each selected variable, now
+
+    def present(self) -> set[Hashable]:
+        return {d for dims in self.dims.values() for d in dims}
+
+    def require(self, dim: str | None, axis: str, purpose: str) -> str:
+        if dim is None:
+            raise ValueError(
+                f"{purpose} needs a {axis} axis, but none was found among the dataset's "
+                f"dimension coordinates {list(self.ds.dims)}"
+            )
+        if dim not in self.present():
+            raise ValueError(
+                f"{purpose} needs dimension {dim!r}, which the selected variable(s) "
+                f"{list(self.dims)} do not have"
+            )
+        return dim
+
+    def require_all(self, dims: Sequence[str], purpose: str) -> None:
+        lacking = [name for name, have in self.dims.items() if not set(dims) <= set(have)]
+        if lacking:
+            raise ValueError(
+                f"{purpose} needs dimensions {list(dims)}, which variable(s) {lacking} lack; "
+                "choose variables that have them with Selection(variables=...)"
+            )
+
+    def without(self, *dims: Hashable) -> _Context:
+        kept = {n: tuple(d for d in have if d not in dims) for n, have in self.dims.items()}
+        return _Context(self.ds, self.axes, kept)
+
+
+def _variable_ops(ds: xr.Dataset, sel: Selection) -> tuple[list[Op], tuple[Hashable, ...]]:
+    available = ", ".join(repr(name) for name in ds.data_vars) or "none"
+    missing = [name for name in sel.variables if name not in ds.data_vars]
+    if missing:
+        raise ValueError(
+            f"unknown variable(s) {missing!r}; the dataset's data variables are: {available}"
+        )
+    if not sel.variables:
+        if not ds.data_vars:
+            raise ValueError("the dataset has no data variables to select")
+        return [], tuple(ds.data_vars)
+    if len(sel.variables) == 1:
+        return [Op.make("select_variable", name=sel.variables[0])], sel.variables
+    return [Op.make("select_variables", names=sel.variables)], sel.variables
+
+
+def _time_op(ctx: _Context, start: str | None, stop: str | None) -> Op:
+    dim = ctx.require(ctx.axes.time, "time", "a time range")
+    index = ctx.ds.indexes[dim]
+    if not isinstance(index, pd.DatetimeIndex | CFTimeIndex):
+        raise ValueError(
+            f"time coordinate {dim!r} is not decoded to dates (dtype {index.dtype}); "
+            "open the store with decode_times=True"
+        )
+    covers = (
+        f"the data covers {_time_text(index[0])} to {_time_text(index[-1])} ({len(index)} steps)"
+        if len(index)
+        else "the data has no time steps"
+    )
+    try:
+        count = _slice_length(index, start, stop)
+    except (KeyError, ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(
+            f"time range {start!r} to {stop!r} cannot be selected ({exc}); {covers}"
+        ) from exc
+    if count == 0:
+        raise ValueError(f"time range {start!r} to {stop!r} selects no time step: {covers}")
+    return Op.make("time_range", dim=dim, start=start, stop=stop)
+
+
+def _nearest_index(ctx: _Context, dim: str, what: str) -> np.ndarray:
+    index = ctx.ds.indexes[dim]
+    if _monotonic(index) is None:
+        raise ValueError(
+            f"{what} coordinate {dim!r} is not sorted; nearest selection needs it sorted"
+        )
+    return np.asarray(index.values, dtype=float)
+
+
+def _check_near(values: np.ndarray, x: float, dim: str, what: str) -> None:
+    step = _spacing(values)
+    if values.size and not float(np.min(values)) - step <= x <= float(np.max(values)) + step:
+        raise ValueError(
+            f"point {what} {x:g} is outside the grid ({dim!r} from {_extent(values)}, "
+            f"spacing {step:g})"
+        )
+
+
+def _point_op(ctx: _Context, lon: float, lat: float) -> Op:
+    lat_dim = ctx.require(ctx.axes.lat, "latitude", "a point")
+    lon_dim = ctx.require(ctx.axes.lon, "longitude", "a point")
+    lats = _nearest_index(ctx, lat_dim, "latitude")
+    lons = _nearest_index(ctx, lon_dim, "longitude")
+    x = to_convention(lon, ctx.axes.lon_convention)
+    _check_near(lats, lat, lat_dim, "latitude")
+    is_global = lons.size > 1 and np.ptp(lons) + _spacing(lons) >= 359.999
+    if not is_global:
+        _check_near(lons, x, lon_dim, "longitude")
+    return Op.make("point_nearest", lat=lat_dim, lat_value=lat, lon=lon_dim, lon_value=x)
+
+
+def _empty_box(sel: Selection, dim: str, values: np.ndarray, axis: str) -> ValueError:
+    return ValueError(
+        f"bbox {sel.bbox} contains no grid point: {axis} {dim!r} runs from {_extent(values)} with "
+        f"a spacing of {_spacing(values):g} degrees; widen the box or select a point"
+    )
+
+
+def _bbox_ops(ctx: _Context, sel: Selection) -> list[Op]:
+    assert sel.bbox is not None
+    west, south, east, north = sel.bbox
+    lat_dim = ctx.require(ctx.axes.lat, "latitude", "a bounding box")
+    lon_dim = ctx.require(ctx.axes.lon, "longitude", "a bounding box")
+    lat_index = ctx.ds.indexes[lat_dim]
+    lats = np.asarray(lat_index.values, dtype=float)
+    order = _monotonic(lat_index)
+    if order is None:
+        raise ValueError(f"latitude {lat_dim!r} is not sorted; a box needs sorted latitudes")
+    lat_bounds = (south, north) if order == "increasing" else (north, south)
+    if _slice_length(lat_index, *lat_bounds) == 0:
+        raise _empty_box(sel, lat_dim, lats, "latitude")
+    indexers: list[tuple[str, float, float]] = [(lat_dim, *lat_bounds)]
+    extra: list[Op] = []
+    if bbox_width(west, east) < 360.0:
+        lon_index = ctx.ds.indexes[lon_dim]
+        lons = np.asarray(lon_index.values, dtype=float)
+        w = to_convention(west, ctx.axes.lon_convention)
+        e = to_convention(east, ctx.axes.lon_convention)
+        lon_order = _monotonic(lon_index)
+        if w <= e and lon_order is not None:
+            bounds = (w, e) if lon_order == "increasing" else (e, w)
+            count = _slice_length(lon_index, *bounds)
+            indexers.append((lon_dim, *bounds))
+        else:
+            mask = (lons >= w) & (lons <= e) if w <= e else (lons >= w) | (lons <= e)
+            count = int(mask.sum())
+            extra.append(Op.make("lon_runs", dim=lon_dim, runs=_runs(mask)))
+        if count == 0:
+            raise _empty_box(sel, lon_dim, lons, "longitude")
+    return [Op.make("bbox_slice", indexers=tuple(indexers)), *extra]
+
+
+def _reduction_op(ctx: _Context, reduction: str) -> Op:
+    axes = ctx.axes
+    purpose = f"reduction {reduction!r}"
+    if reduction == "area_mean":
+        lat = ctx.require(axes.lat, "latitude", purpose)
+        lon = ctx.require(axes.lon, "longitude", purpose)
+        ctx.require_all((lat, lon), purpose)
+        return Op.make("area_mean", lat=lat, lon=lon)
+    if reduction == "time_mean":
+        dim = ctx.require(axes.time, "time", purpose)
+        ctx.require_all((dim,), purpose)
+        return Op.make("time_mean", dim=dim)
+    dim = ctx.require(axes.lon, "longitude", purpose)
+    ctx.require_all((dim,), purpose)
+    return Op.make("zonal_mean", dim=dim)
+
+
+def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
+    """The operations that apply ``sel`` to ``ds``, from metadata and coordinate values only.
+
+    Raises:
+        ValueError: unknown variables, ranges or boxes outside the data, missing axes.
+    """
+    if not isinstance(ds, xr.Dataset):
+        raise ValueError(f"plan needs an xarray Dataset, got {type(ds).__name__}")
+    if not isinstance(sel, Selection):
+        raise ValueError(f"plan needs a Selection, got {type(sel).__name__}")
+    ops, names = _variable_ops(ds, sel)
+    ctx = _Context(ds, find_axes(ds), {name: ds[name].dims for name in names})
+    late_chunk = False
+    if sel.reduction != "none" and any(ds[name].chunks is None for name in names):
+        # A reduction of non-dask data goes through dask to stay lazy: with the storage chunks
+        # when they are known (each needed stored chunk is then read once, whole), otherwise
+        # with automatic chunks of the subset (so only the subset is read).
+        storage = _storage_chunks(ds, names)
+        if set(storage) >= ctx.present():
+            ops.append(Op.make("chunk", chunks=storage))
+        else:
+            late_chunk = True
+    if sel.time is not None:
+        ops.append(_time_op(ctx, *sel.time))
+    if sel.level is not None:
+        dim = ctx.require(ctx.axes.level, "vertical", "a level")
+        _nearest_index(ctx, dim, "level")
+        ops.append(Op.make("level_nearest", dim=dim, value=sel.level))
+        ctx = ctx.without(dim)
+    if sel.point is not None:
+        ops.append(_point_op(ctx, *sel.point))
+        ctx = ctx.without(ctx.axes.lat, ctx.axes.lon)
+    if sel.bbox is not None:
+        ops.extend(_bbox_ops(ctx, sel))
+    spatial = tuple(d for d in ctx.axes.spatial() if d in ctx.present())
+    if sel.stride > 1 and spatial:
+        ops.append(Op.make("stride", dims=spatial, step=sel.stride))
+    if sel.reduction != "none":
+        reduction = _reduction_op(ctx, sel.reduction)
+        if late_chunk:
+            ops.append(Op.make("chunk", chunks="auto"))
+        ops.append(reduction)
+    return tuple(ops)
+
+
+# --- execution -------------------------------------------------------------------------------
+
+
+def area_weights(obj: xr.Dataset | xr.DataArray, lat: str) -> xr.DataArray:
+    """cos(latitude) weights; the code renderer emits this exact expression."""
+    return np.cos(np.deg2rad(obj[lat]))
+
+
+def _execute_one(obj: Any, op: Op) -> Any:
+    a = op.kwargs
+    match op.name:
+        case "select_variable":
+            return obj[a["name"]]
+        case "select_variables":
+            return obj[list(a["names"])]
+        case "chunk":
+            return obj.chunk(a["chunks"] if a["chunks"] == "auto" else dict(a["chunks"]))
+        case "time_range":
+            return obj.sel({a["dim"]: slice(a["start"], a["stop"])})
+        case "level_nearest":
+            return obj.sel({a["dim"]: a["value"]}, method="nearest")
+        case "point_nearest":
+            return obj.sel({a["lat"]: a["lat_value"], a["lon"]: a["lon_value"]}, method="nearest")
+        case "bbox_slice":
+            return obj.sel({dim: slice(start, stop) for dim, start, stop in a["indexers"]})
+        case "lon_runs":
+            return obj.isel({a["dim"]: np.r_[tuple(slice(i, j) for i, j in a["runs"])]})
+        case "stride":
+            return obj.isel({dim: slice(None, None, a["step"]) for dim in a["dims"]})
+        case "area_mean":
+            weights = area_weights(obj, a["lat"])
+            return obj.weighted(weights).mean((a["lat"], a["lon"]), keep_attrs=True)
+        case "time_mean" | "zonal_mean":
+            return obj.mean(a["dim"], keep_attrs=True)
+    raise ValueError(f"unknown op {op.name!r}")  # pragma: no cover - Op validates names
+
+
+def execute(ds: xr.Dataset, ops: Iterable[Op]) -> xr.Dataset | xr.DataArray:
+    """Apply ``ops`` to ``ds`` lazily (never loads data variables); ``ds`` is not modified."""
+    obj: Any = ds
+    for op in ops:
+        obj = _execute_one(obj, op)
+    return obj
+
+
+def apply(ds: xr.Dataset, sel: Selection) -> xr.Dataset | xr.DataArray:
+    """``execute(ds, plan(ds, sel))``: the lazy subset (DataArray for one variable)."""
+    return execute(ds, plan(ds, sel))
+
+
+# --- description -----------------------------------------------------------------------------
+
+
+def _bound(value: Any) -> str:
+    return "the start" if value is None else repr(value)
+
+
+def _describe_one(op: Op) -> str:
+    a = op.kwargs
+    match op.name:
+        case "select_variable":
+            return f"Variable {a['name']!r}"
+        case "select_variables":
+            return "Variables " + ", ".join(repr(n) for n in a["names"])
+        case "chunk":
+            if a["chunks"] == "auto":
+                return "Compute lazily with dask (automatic chunks)"
+            sizes = ", ".join(f"{d!r}: {s}" for d, s in a["chunks"])
+            return f"Compute lazily with dask, in the store's chunks ({sizes})"
+        case "time_range":
+            end = "the end" if a["stop"] is None else repr(a["stop"])
+            return f"Time {a['dim']!r} from {_bound(a['start'])} to {end} (inclusive)"
+        case "level_nearest":
+            return f"Level {a['dim']!r} nearest to {a['value']:g}"
+        case "point_nearest":
+            return (
+                f"Grid point nearest to longitude {a['lon_value']:g}, "
+                f"latitude {a['lat_value']:g} ({a['lon']!r}, {a['lat']!r})"
+            )
+        case "bbox_slice":
+            parts = [f"{d!r} from {lo:g} to {hi:g}" for d, lo, hi in a["indexers"]]
+            return "Box: " + " and ".join(parts)
+        case "lon_runs":
+            runs = ", ".join(f"{i}:{j}" for i, j in a["runs"])
+            return (
+                f"Longitude {a['dim']!r} at positions {runs} "
+                "(box crossing the antimeridian or the 0/360 seam)"
+            )
+        case "stride":
+            dims = " and ".join(repr(d) for d in a["dims"])
+            return f"One point in {a['step']} along {dims} (preview decimation)"
+        case "area_mean":
+            return f"Area mean over {a['lat']!r} and {a['lon']!r}, weighted by cos(latitude)"
+        case "time_mean":
+            return f"Mean over time {a['dim']!r}"
+        case "zonal_mean":
+            return f"Zonal mean (over longitude {a['dim']!r})"
+    raise ValueError(f"unknown op {op.name!r}")  # pragma: no cover
+
+
+def describe(ops: Iterable[Op]) -> list[str]:
+    """One plain-English line per op, for the UI."""
+    return [_describe_one(op) for op in ops]
