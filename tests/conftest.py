@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.plugins.paths",
     "tests.plugins.umm",
     "tests.plugins.cmr_server",
+    "tests.plugins.demo",
 ]

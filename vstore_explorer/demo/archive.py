@@ -33,7 +33,7 @@ from vstore_explorer.catalog.links import StoreLink
 CACHE_ENV = "VSTORE_EXPLORER_CACHE"
 FORMAT_VERSION = 1
 MARKER = "demo.json"
-KERCHUNK_PRODUCT_KIND = "sst"  # the collection that also gets Kerchunk JSON and Parquet refs
+KERCHUNK_PRODUCT_KIND = "ghrsst"  # the collection that also gets Kerchunk JSON and Parquet refs
 SIZES = ("tiny", "small", "default")
 
 Progress = Callable[[str], None]
