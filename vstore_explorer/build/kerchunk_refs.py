@@ -76,7 +76,13 @@ def build_kerchunk(
     )
     check_consistent(granules, dim)
     ordered = sort_and_check_times(granules, dim)
-    refs = _normalized_refs(concat_granules(ordered, dim).vz.to_kerchunk(format="dict"))
+    vds = concat_granules(ordered, dim)
+    if fmt == "parquet":
+        # fsspec's Parquet references cannot hold 0-d arrays (e.g. a ``crs`` grid mapping): their
+        # chunk has no record file. Keep them in JSON references only.
+        scalars = [n for n, v in vds.data_vars.items() if v.ndim == 0]
+        vds = vds.drop_vars(scalars)
+    refs = _normalized_refs(vds.vz.to_kerchunk(format="dict"))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))

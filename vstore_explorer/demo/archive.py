@@ -249,7 +249,7 @@ def build_demo(
         size=str(size),
         collections=tuple(collections),
         built_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        seconds=time.perf_counter() - started,
+        seconds=round(time.perf_counter() - started, 2),
     )
     _write_atomic(root / MARKER, json.dumps(archive.to_dict(), indent=1))
     say(f"demo archive complete in {archive.seconds:.1f} s: {root}")
