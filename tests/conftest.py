@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.plugins.umm",
     "tests.plugins.cmr_server",
     "tests.plugins.demo",
+    "tests.plugins.ui",
 ]

@@ -1,0 +1,182 @@
+"""The explorer app: one :class:`ExplorerState` per session, the section views, the URL sync.
+
+Runs three ways:
+
+- JupyterLab: ``pn.extension("tabulator", "codeeditor")`` then display ``explore()``;
+- any Jupyter front end: ``pn.ipywidget(explore())`` (needs ``jupyter_bokeh``);
+- served: ``vstore-explorer serve`` or ``panel serve vstore_explorer/app/serve_app.py``.
+
+Example:
+    >>> app = explore("demo")  # doctest: +SKIP
+    >>> app.state.param.update(where="point", lon=-40.0, lat=30.0)  # doctest: +SKIP
+    >>> print(app.state.code)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from vstore_explorer.app.live import warm_up
+from vstore_explorer.app.sources import CatalogSource, resolve_catalog
+from vstore_explorer.app.state import ExplorerState
+from vstore_explorer.app.views import (
+    SIDEBAR_WIDTH,
+    CodeView,
+    CollectionView,
+    PlotsView,
+    SearchView,
+    StatusView,
+    SubsetView,
+)
+from vstore_explorer.cost import Limits
+
+EXTENSIONS = ("tabulator", "codeeditor")
+
+
+class Explorer(Viewer):
+    """The whole app for one session. ``state`` holds everything; the views only display it.
+
+    ``location`` is the ``panel.io.location.Location`` the URL query is read from and written to
+    (the served session's by default; pass one in tests).
+    """
+
+    state = param.ClassSelector(class_=ExplorerState)
+    title = param.String(default="vstore_explorer")
+
+    def __init__(
+        self,
+        state: ExplorerState,
+        *,
+        source: CatalogSource | None = None,
+        location: Any = None,
+        coastlines: bool = True,
+        **params: Any,
+    ) -> None:
+        super().__init__(state=state, **params)
+        self.source = source
+        self.search_view = SearchView(state=state)
+        self.collection_view = CollectionView(state=state)
+        self.subset_view = SubsetView(state=state)
+        self.plots_view = PlotsView(state=state, coastlines=coastlines)
+        self.code_view = CodeView(state=state)
+        self.status_view = StatusView(state=state)
+        self.location = location if location is not None else _session_location()
+        if self.location is not None:
+            state.param.watch(self._write_url, "query")
+            if _served():
+                pn.state.onload(self._sync_url)  # the page sets its own URL first; then ours
+        if state.defer is None and _served():
+            state.defer = pn.state.curdoc.add_next_tick_callback  # show 'busy' before slow loads
+
+    # -- URL ------------------------------------------------------------------------------------
+
+    def url_query(self) -> str:
+        """The query string of the page's URL (empty outside a served session)."""
+        if self.location is None:
+            return ""
+        return str(self.location.search or "").removeprefix("?")
+
+    def _write_url(self, event: param.parameterized.Event) -> None:
+        if self.location is not None and event.new:
+            self.location.search = "?" + event.new
+
+    def _sync_url(self) -> None:
+        if self.location is not None and self.state.query:
+            self.location.search = "?" + self.state.query
+
+    # -- start ----------------------------------------------------------------------------------
+
+    def start(self, *, query: str | None = None, collection: str | None = None) -> None:
+        """Restore the view of ``query`` (default: the page URL's), else search a local catalog
+        and open ``collection`` (default: the first result)."""
+        query = query if query is not None else self.url_query()
+        if query and "collection=" in query:
+            if self.state.source_is_local:
+                self.state.search()
+            self.state.apply_query(query)
+            return
+        if self.state.source_is_local:
+            results = self.state.search()
+            if collection is not None:
+                self.state.select_collection(collection)
+            elif results:
+                self.state.select_collection(0)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        where = self.source.describe if self.source else repr(self.state.catalog)
+        header = pn.pane.Markdown(
+            f"## {self.title}\nSearch · open a virtual store · subset · plot · take the code "
+            f"— catalog: *{where}*",
+            css_classes=["vx-header"],
+        )
+        sidebar = pn.Column(
+            self.search_view,
+            self.collection_view,
+            self.subset_view,
+            width=SIDEBAR_WIDTH + 40,
+            css_classes=["vx-sidebar"],
+        )
+        main = pn.Column(self.plots_view, self.code_view, css_classes=["vx-main"], min_width=700)
+        return pn.Column(
+            header, self.status_view, pn.Row(sidebar, main), css_classes=["vx-explorer"]
+        )
+
+
+def _served() -> bool:
+    """Whether this runs in a served session (not a notebook or a script)."""
+    doc = pn.state.curdoc
+    return doc is not None and doc.session_context is not None
+
+
+def _session_location() -> Any:
+    """The served session's ``Location`` (None in notebooks and scripts)."""
+    return pn.state.location if _served() else None
+
+
+def explore(
+    catalog: str | Path | Any = "demo",
+    *,
+    collection: str | None = None,
+    query: str | None = None,
+    limits: Limits | None = None,
+    credentials: Any = None,
+    coastlines: bool = True,
+    location: Any = None,
+    warm: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Explorer:
+    """The explorer app (a Panel ``Viewer``) on a catalog.
+
+    Args:
+        catalog: ``"demo"`` (the embedded archive, built on first use), ``"cmr"``/``"uat"``, a
+            CMR URL, a folder of UMM JSON records, or a catalog object.
+        collection: concept id or short name to open first (default: the first result of a
+            local catalog; CMR is only searched when asked).
+        query: a view query (as in the page URL) to restore; default: the served page's URL.
+        limits: largest read/memory the app loads without asking (:class:`Limits`).
+        credentials: passed to the store openers (``"earthdata"``, ``S3Credentials``...).
+        coastlines: draw the packaged coastlines on maps.
+        location: a ``panel.io.location.Location`` to sync the URL with (tests).
+        warm: compile the rasterizer now, not at the first map.
+        progress: called with each step of the demo build, if one is needed.
+
+    Example:
+        >>> import panel as pn  # doctest: +SKIP
+        >>> pn.extension("tabulator", "codeeditor")  # doctest: +SKIP
+        >>> explore()  # doctest: +SKIP
+    """
+    source = resolve_catalog(catalog, progress=progress)
+    state = ExplorerState(
+        source.catalog, limits=limits, credentials=credentials, source_is_local=source.local
+    )
+    if warm:
+        warm_up()
+    app = Explorer(state, source=source, location=location, coastlines=coastlines)
+    app.start(query=query, collection=collection)
+    return app

@@ -1,0 +1,177 @@
+"""Plots that update in place: a ``DynamicMap`` fed by a ``Pipe`` per view (HoloViews, no Panel).
+
+Each :class:`LivePlot` draws the :class:`~vstore_explorer.app.state.ViewResult` it is sent with
+that result's own plot spec (``getattr(frame.hvplot, method)(**kwargs)``, the same call the
+exported script makes), rasterized with datashader when the spec says so. New data of the same
+shape of plot is pushed through the pipe, so the figure, its zoom and its tools stay; a different
+variable or grid rebuilds the object. The map adds the packaged coastlines, the selected box and
+point, and ``Tap`` / ``BoundsXY`` streams that report clicks and drawn boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Any
+
+import holoviews as hv
+import hvplot.xarray  # noqa: F401  (the .hvplot accessor)
+import numpy as np
+from holoviews.operation.datashader import rasterize
+
+from vstore_explorer.app.state import ExplorerState, ViewResult
+from vstore_explorer.coastlines import coastline, convention_of
+from vstore_explorer.plots import frame
+
+MARK_PARAMS = ["where", "west", "south", "east", "north", "lon", "lat"]
+
+
+@cache
+def warm_up() -> float:
+    """Compile datashader's regridding once per process (numba: about 2 s the first time).
+
+    Returns the seconds it took (cached: later calls cost nothing).
+    """
+    import time
+
+    started = time.perf_counter()
+    for dtype in (np.float32, np.float64):
+        image = hv.Image(np.arange(64, dtype=dtype).reshape(8, 8), bounds=(0, 0, 8, 8))
+        rasterize(image, dynamic=False, width=16, height=16, x_range=(0, 8), y_range=(0, 8))
+    return time.perf_counter() - started
+
+
+def placeholder(text: str) -> hv.Text:
+    """An empty plot with a line of text (before anything is loaded)."""
+    return hv.Text(0.5, 0.5, text).opts(
+        xaxis=None, yaxis=None, toolbar=None, frame_width=640, frame_height=120
+    )
+
+
+class LivePlot:
+    """The plot of one view, updated in place when the plot's shape is unchanged.
+
+    Attributes:
+        object: the HoloViews object to display (replaced when :meth:`update` rebuilds).
+        dynamic: the ``DynamicMap`` drawing the view's data (before rasterizing).
+        pipe: the stream new results are sent through.
+    """
+
+    def __init__(
+        self,
+        view: str,
+        state: ExplorerState,
+        *,
+        coastlines: bool = True,
+        on_tap: Callable[[float, float], None] | None = None,
+        on_box: Callable[[float, float, float, float], None] | None = None,
+    ) -> None:
+        self.view = view
+        self.state = state
+        self.coastlines = coastlines
+        self.on_tap = on_tap
+        self.on_box = on_box
+        self.key: tuple[Any, ...] | None = None
+        self.pipe: hv.streams.Pipe | None = None
+        self.dynamic: hv.DynamicMap | None = None
+        self.tap: hv.streams.Tap | None = None
+        self.bounds: hv.streams.BoundsXY | None = None
+        self.object: Any = placeholder("Pick a collection to see its data")
+
+    @staticmethod
+    def _key(result: ViewResult) -> tuple[Any, ...]:
+        method, kwargs = result.plot
+        x, y = kwargs.get("x"), kwargs.get("y")
+        if result.view == "map":  # another variable updates in place (colours, titles, hover)
+            return (method, x, y, bool(kwargs.get("rasterize")), convention_of(result.data[x]))
+        return (method, x, y, bool(kwargs.get("rasterize")), result.data.name)
+
+    def update(self, result: ViewResult | None) -> bool:
+        """Show ``result``; returns True when :attr:`object` was rebuilt (else updated in place)."""
+        if result is None:
+            return False
+        key = self._key(result)
+        if key == self.key and self.pipe is not None:
+            self.pipe.send(result)
+            return False
+        self.key = key
+        self.object = self._build(result)
+        return True
+
+    # -- building ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def element(result: ViewResult) -> Any:
+        """The HoloViews element of a result: the spec's hvplot call on the plotted frame."""
+        method, kwargs = result.plot
+        options = {k: v for k, v in kwargs.items() if k != "rasterize"}
+        element = getattr(frame(result.data, kwargs).hvplot, method)(**options)
+        if "clabel" in kwargs:  # in-place updates keep the first colour bar title otherwise
+            element = element.opts(hooks=[partial(_colorbar_title, str(kwargs["clabel"]))])
+        return element
+
+    def _draw(self, data: ViewResult) -> Any:
+        return self.element(data)
+
+    def _build(self, result: ViewResult) -> Any:
+        method, kwargs = result.plot
+        self.pipe = hv.streams.Pipe(data=result)
+        self.dynamic = hv.DynamicMap(self._draw, streams=[self.pipe])
+        shown = rasterize(self.dynamic) if kwargs.get("rasterize") else self.dynamic
+        if self.view != "map":
+            return shown.opts(framewise=True)
+        x, y = str(kwargs["x"]), str(kwargs["y"])
+        shown = shown.opts(tools=["tap", "box_select", "hover"], active_tools=["box_select"])
+        self.tap = hv.streams.Tap(source=shown, x=None, y=None)
+        self.bounds = hv.streams.BoundsXY(source=shown, bounds=None)
+        self.tap.add_subscriber(self._tapped)
+        self.bounds.add_subscriber(self._boxed)
+        layers = [shown]
+        if self.coastlines:
+            layers.append(coastline(convention_of(result.data[x].values), kdims=(x, y)))
+        marks = hv.DynamicMap(
+            lambda **p: self._marks(x, y, **p),
+            streams=[hv.streams.Params(self.state, MARK_PARAMS)],
+        )
+        layers.append(marks)
+        return _overlay(layers)
+
+    def _marks(self, x: str, y: str, **p: Any) -> hv.Overlay:
+        box: list[np.ndarray] = []
+        corners = (p["west"], p["south"], p["east"], p["north"])
+        if p["where"] == "box" and all(v is not None for v in corners):
+            w, s, e, n = corners
+            box = [np.array([[w, s], [e, s], [e, n], [w, n], [w, s]], dtype=float)]
+        points: list[tuple[float, float]] = []
+        if p["where"] == "point" and p["lon"] is not None and p["lat"] is not None:
+            points = [(p["lon"], p["lat"])]
+        path = hv.Path(box, kdims=[x, y], group="Box").opts(color="magenta", line_width=2)
+        marker = hv.Points(points, kdims=[x, y], group="Point").opts(
+            color="magenta", size=10, marker="x", line_width=3
+        )
+        return path * marker
+
+    # -- stream callbacks -------------------------------------------------------------------------
+
+    def _tapped(self, x: float | None = None, y: float | None = None, **_: Any) -> None:
+        if x is not None and y is not None and self.on_tap is not None:
+            self.on_tap(float(x), float(y))
+
+    def _boxed(self, bounds: tuple[float, float, float, float] | None = None, **_: Any) -> None:
+        if bounds is not None and self.on_box is not None:
+            west, south, east, north = (float(v) for v in bounds)
+            if east > west and north > south:
+                self.on_box(west, south, east, north)
+
+
+def _colorbar_title(title: str, plot: Any, element: Any) -> None:
+    colorbar = plot.handles.get("colorbar")
+    if colorbar is not None and colorbar.title != title:
+        colorbar.title = title
+
+
+def _overlay(layers: list[Any]) -> Any:
+    out = layers[0]
+    for layer in layers[1:]:
+        out = out * layer
+    return out

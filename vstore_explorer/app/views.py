@@ -1,0 +1,395 @@
+"""The explorer's sections as Panel ``Viewer`` components, each taking the session's state.
+
+Widgets are made from the state's parameters (``Widget.from_param``), so they and the state stay in
+sync both ways. Every widget and pane has a stable ``vx-*`` CSS class for browser tests.
+"""
+
+from __future__ import annotations
+
+import io
+from types import MappingProxyType
+from typing import Any
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from vstore_explorer.app.live import LivePlot
+from vstore_explorer.app.query import VIEWS
+from vstore_explorer.app.state import ExplorerState
+
+VIEW_TITLES = MappingProxyType(
+    {"map": "Map", "timeseries": "Time series", "hovmoller": "Hovmöller"}
+)
+SIDEBAR_WIDTH = 380
+HALF = 180  # two widgets side by side in the sidebar
+QUARTER = 85
+
+
+def _css(name: str) -> list[str]:
+    return [f"vx-{name}"]
+
+
+class SearchView(Viewer):
+    """Keyword, box, dates and the virtual-store toggle; results in a table (click to open)."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        s = self.state
+        self.keyword = pn.widgets.TextInput.from_param(
+            s.param.keyword,
+            label="Keyword",
+            placeholder="e.g. sea surface temperature",
+            css_classes=_css("keyword"),
+        )
+        self.bbox = pn.widgets.TextInput.from_param(
+            s.param.search_bbox,
+            label="Box (W,S,E,N)",
+            placeholder="-10,30,20,50",
+            css_classes=_css("search-bbox"),
+        )
+        self.start = pn.widgets.DatePicker.from_param(
+            s.param.search_start, label="From", width=HALF, css_classes=_css("search-start")
+        )
+        self.end = pn.widgets.DatePicker.from_param(
+            s.param.search_end, label="To", width=HALF, css_classes=_css("search-end")
+        )
+        self.virtual = pn.widgets.Checkbox.from_param(
+            s.param.has_virtual_store,
+            label="Only with a virtual store",
+            css_classes=_css("has-virtual-store"),
+        )
+        self.button = pn.widgets.Button(
+            label="Search", color="primary", css_classes=_css("search-button")
+        )
+        self.button.on_click(lambda _event: s.search())
+        self.table = pn.widgets.Tabulator(
+            s.results_frame(),
+            selectable=1,
+            disabled=True,
+            show_index=False,
+            hidden_columns=["concept_id"],
+            layout="fit_data_table",
+            widths={"title": 200},
+            height=220,
+            sizing_mode="stretch_width",
+            css_classes=_css("results"),
+        )
+        self.table.param.watch(self._picked, "selection")
+        s.param.watch(self._results, "results")
+
+    def _results(self, *_: Any) -> None:
+        self.table.value = self.state.results_frame()
+
+    def _picked(self, event: param.parameterized.Event) -> None:
+        if event.new:
+            self.state.select_collection(int(event.new[0]))
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(
+            "### Search",
+            self.keyword,
+            pn.Row(self.start, self.end),
+            self.bbox,
+            self.virtual,
+            self.button,
+            self.table,
+            css_classes=_css("search"),
+            sizing_mode="stretch_width",
+        )
+
+
+class CollectionView(Viewer):
+    """The chosen collection: abstract, extents, stores, and the store/version pickers."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        s = self.state
+        self.about = pn.pane.Markdown(
+            self._about(), css_classes=_css("collection-about"), sizing_mode="stretch_width"
+        )
+        self.store = pn.widgets.Select.from_param(
+            s.param.store, label="Store", css_classes=_css("store")
+        )
+        self.version = pn.widgets.Select.from_param(
+            s.param.version, label="Version", css_classes=_css("version")
+        )
+        s.param.watch(lambda *_: setattr(self.about, "object", self._about()), "collection")
+
+    def _about(self) -> str:
+        c = self.state.collection
+        if c is None:
+            return "*Pick a collection in the results.*"
+        box = c.bbox
+        extent = ", ".join(f"{v:g}" for v in box.as_tuple()) if box else "-"
+        abstract = c.abstract if len(c.abstract) < 600 else c.abstract[:600] + "…"
+        stores = "\n".join(f"- **{link.kind}** `{link.url}`" for link in c.stores) or "- none"
+        return (
+            f"**{c.title}**  \n`{c.short_name}` {c.version} · {c.provider or ''} · "
+            f"{c.concept_id or ''}\n\n{abstract}\n\n"
+            f"**Time:** {c.time_range_text()}  \n**Box (W,S,E,N):** {extent}\n\n"
+            f"**Virtual stores:**\n{stores}"
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(
+            "### Collection",
+            self.about,
+            self.store,
+            self.version,
+            css_classes=_css("collection"),
+            sizing_mode="stretch_width",
+        )
+
+
+class SubsetView(Viewer):
+    """Variable, time range, box, point, level, preview stride; the cost; the confirmation."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        s = self.state
+        self.variable = pn.widgets.Select.from_param(
+            s.param.variable, label="Variable", css_classes=_css("variable")
+        )
+        self.time_start = pn.widgets.Select.from_param(
+            s.param.time_start, label="From", width=HALF, css_classes=_css("time-start")
+        )
+        self.time_end = pn.widgets.Select.from_param(
+            s.param.time_end, label="To", width=HALF, css_classes=_css("time-end")
+        )
+        self.where = pn.widgets.RadioButtonGroup.from_param(
+            s.param.where, label="Where", css_classes=_css("where")
+        )
+        self.box = {
+            side: pn.widgets.FloatInput.from_param(
+                getattr(s.param, side),
+                label=side.capitalize(),
+                width=QUARTER,
+                css_classes=_css(f"bbox-{side}"),
+            )
+            for side in ("west", "south", "east", "north")
+        }
+        self.point = {
+            name: pn.widgets.FloatInput.from_param(
+                getattr(s.param, name), label=label, width=HALF, css_classes=_css(f"point-{name}")
+            )
+            for name, label in (("lon", "Longitude"), ("lat", "Latitude"))
+        }
+        self.level = pn.widgets.Select.from_param(
+            s.param.level, label="Level", width=HALF, css_classes=_css("level")
+        )
+        self.stride = pn.widgets.IntInput.from_param(
+            s.param.stride, label="Preview stride", width=HALF, css_classes=_css("stride")
+        )
+        self.cost = pn.pane.Markdown(
+            self._cost(), css_classes=_css("cost"), sizing_mode="stretch_width"
+        )
+        self.confirm = pn.widgets.Button(
+            label="Load anyway",
+            color="warning",
+            visible=s.needs_confirmation,
+            css_classes=_css("confirm"),
+        )
+        self.confirm.on_click(lambda _event: s.confirm())
+        s.param.watch(lambda *_: setattr(self.cost, "object", self._cost()), "cost_text")
+        s.param.watch(self._confirmation, "needs_confirmation")
+        s.param.watch(self._levels, "level")
+        self._levels()
+
+    def _cost(self) -> str:
+        text = self.state.cost_text
+        return f"**Cost:** {text}" if text else "**Cost:** -"
+
+    def _confirmation(self, *_: Any) -> None:
+        self.confirm.visible = self.state.needs_confirmation
+
+    def _levels(self, *_: Any) -> None:
+        self.level.visible = bool([v for v in self.state.param.level.objects if v is not None])
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(
+            "### Subset",
+            self.variable,
+            pn.Row(self.time_start, self.time_end),
+            self.where,
+            pn.Row(*self.box.values()),
+            pn.Row(*self.point.values()),
+            pn.Row(self.level, self.stride),
+            self.cost,
+            self.confirm,
+            css_classes=_css("subset"),
+            sizing_mode="stretch_width",
+        )
+
+
+class PlotsView(Viewer):
+    """Map (time slider, tap for a point, drag for a box), time series and Hovmöller tabs."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+    coastlines = param.Boolean(default=True)
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        s = self.state
+        self.live = {
+            view: LivePlot(
+                view,
+                s,
+                coastlines=self.coastlines,
+                on_tap=s.set_point if view == "map" else None,
+                on_box=s.set_box if view == "map" else None,
+            )
+            for view in VIEWS
+        }
+        self.panes = {
+            view: pn.pane.HoloViews(
+                live.object, linked_axes=False, css_classes=_css(f"plot-{view}"), name=view
+            )
+            for view, live in self.live.items()
+        }
+        self.map_time = pn.widgets.DiscreteSlider.from_param(
+            s.param.map_time, label="Map time", css_classes=_css("map-time"), width=640
+        )
+        self.hint = pn.pane.Markdown(
+            "Tap the map for a point's time series; drag with the box tool to select a box.",
+            css_classes=_css("map-hint"),
+        )
+        self.tabs = pn.Tabs(
+            (VIEW_TITLES["map"], pn.Column(self.map_time, self.panes["map"], self.hint)),
+            (VIEW_TITLES["timeseries"], self.panes["timeseries"]),
+            (VIEW_TITLES["hovmoller"], self.panes["hovmoller"]),
+            active=list(VIEWS).index(s.view),
+            dynamic=True,
+            css_classes=_css("plots"),
+        )
+        self.tabs.param.watch(self._tab, "active")
+        s.param.watch(self._view, "view")
+        for view in VIEWS:
+            s.param.watch(self._result, f"{view}_result")
+            self._show(view)
+
+    def _tab(self, event: param.parameterized.Event) -> None:
+        self.state.view = list(VIEWS)[event.new]
+
+    def _view(self, event: param.parameterized.Event) -> None:
+        self.tabs.active = list(VIEWS).index(event.new)
+
+    def _result(self, event: param.parameterized.Event) -> None:
+        self._show(event.name.removesuffix("_result"))
+
+    def _show(self, view: str) -> None:
+        live = self.live[view]
+        try:
+            if live.update(self.state.result(view)):
+                self.panes[view].object = live.object
+        except Exception as exc:  # a plot that cannot be drawn is a message, not a traceback
+            self.state.report(exc)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self.tabs
+
+
+class CodeView(Viewer):
+    """The script of the view on show (copy, download as .py) and the subset as NetCDF."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        s = self.state
+        self.editor = pn.widgets.CodeEditor(
+            value=s.code,
+            language="python",
+            readonly=True,
+            height=420,
+            sizing_mode="stretch_width",
+            css_classes=_css("code"),
+        )
+        s.param.watch(lambda e: setattr(self.editor, "value", e.new), "code")
+        self.copy = pn.widgets.Button(label="Copy code", icon="copy", css_classes=_css("copy"))
+        self.copy.js_on_click(
+            args={"editor": self.editor}, code="navigator.clipboard.writeText(editor.value)"
+        )
+        self.script = pn.widgets.FileDownload(
+            callback=self._script,
+            filename=s.download_name("py"),
+            label="Download .py",
+            color="light",
+            css_classes=_css("download-py"),
+        )
+        self.netcdf = pn.widgets.FileDownload(
+            callback=self._netcdf,
+            filename=s.download_name("nc"),
+            label="Download subset (NetCDF)",
+            color="light",
+            css_classes=_css("download-nc"),
+        )
+        s.param.watch(self._names, ["variable", "view", "collection"])
+
+    def _names(self, *_: Any) -> None:
+        self.script.filename = self.state.download_name("py")
+        self.netcdf.filename = self.state.download_name("nc")
+
+    def _script(self) -> io.StringIO:
+        return io.StringIO(self.state.code)
+
+    def _netcdf(self) -> io.BytesIO:
+        data = self.state.netcdf_bytes()
+        return io.BytesIO(data or b"")
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(
+            "### Code",
+            pn.Row(self.copy, self.script, self.netcdf),
+            self.editor,
+            css_classes=_css("code-section"),
+            sizing_mode="stretch_width",
+        )
+
+
+class StatusView(Viewer):
+    """The alert (errors, warnings: never tracebacks), the progress bar and the status line."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        s = self.state
+        self.alert = pn.pane.Alert(
+            s.alert,
+            alert_type=s.alert_level,
+            visible=bool(s.alert),
+            css_classes=_css("alert"),
+            sizing_mode="stretch_width",
+        )
+        self.progress = pn.indicators.Progress(
+            value=-1,
+            active=s.busy,
+            visible=s.busy,
+            width=300,
+            css_classes=_css("progress"),
+        )
+        self.status = pn.pane.Markdown(s.status, css_classes=_css("status"))
+        s.param.watch(self._alert, ["alert", "alert_level"])
+        s.param.watch(self._progress, ["progress", "busy"])
+        s.param.watch(lambda e: setattr(self.status, "object", e.new), "status")
+
+    def _alert(self, *_: Any) -> None:
+        s = self.state
+        self.alert.param.update(object=s.alert, alert_type=s.alert_level, visible=bool(s.alert))
+
+    def _progress(self, *_: Any) -> None:
+        s = self.state
+        value = s.progress if 0 < s.progress < 100 else -1  # -1: indeterminate while busy
+        self.progress.param.update(value=value, active=s.busy, visible=s.busy)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(
+            self.alert, pn.Row(self.progress, self.status), sizing_mode="stretch_width"
+        )
