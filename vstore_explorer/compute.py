@@ -6,7 +6,7 @@
 
 Example:
     >>> import vstore_explorer as vx
-    >>> handle = vx.connect(vx.demo_link("GHRSST_DEMO_L4"))  # doctest: +SKIP
+    >>> handle = vx.connect(vx.demo_link("DEMO_25km-VSTOREDEMO-L4-GLOB-v01"))  # doctest: +SKIP
     >>> sel = vx.Selection(variables=("analysed_sst",), point=(-40.0, 35.0))
     >>> print(vx.cost_of(handle, sel).summary())  # doctest: +SKIP
     >>> series = vx.load(handle, sel)  # doctest: +SKIP
@@ -81,13 +81,21 @@ def load(
     """Read the result of ``sel``: cost checked first (:class:`~vstore_explorer.cost.CostLimitError`
     above ``limits``), then computed — on ``client`` (a ``distributed.Client``) when given.
 
-    ``progress`` is called with the fraction of dask tasks done (0.0 .. 1.0).
+    ``progress`` is called with the fraction of dask tasks done (0.0 .. 1.0). A chunk whose granule
+    is missing or unreadable raises :class:`~vstore_explorer.stores.read_errors.GranuleReadError`
+    naming the variable, the chunk and the granule URL.
     """
     handle = _handle(store)
     ops = plan(handle.dataset, _selection(sel))
     check(_estimate(handle, ops), limits or Limits(), ops)
     lazy = execute(handle.dataset, ops)
-    return compute(lazy, client=client, progress=progress)
+    try:
+        return compute(lazy, client=client, progress=progress)
+    except Exception as exc:  # a granule gone or refused: say which, for which variable
+        clear = handle.read_error(exc)
+        if clear is None:
+            raise
+        raise clear from exc
 
 
 def compute(

@@ -368,13 +368,14 @@ def _write_records(
     )
 
     items = []
-    for i, (path, begin) in enumerate(zip(paths, times, strict=True)):
+    for i, (path, time_) in enumerate(zip(paths, times, strict=True)):
+        begin, end_ = product.coverage(time_)  # the period a granule covers, as real UMM-G says
         umm_g = granule_umm(
             granule_ur=f"{product.short_name}.{path.stem}",
             short_name=product.short_name,
             version=product.version,
             begin=begin,
-            end=begin + product.time_step,
+            end=end_,
             bbox=bbox,
             size_bytes=path.stat().st_size,
             data_url=path.as_uri(),
@@ -397,6 +398,6 @@ def demo_link(short_name: str, kind: str = "icechunk", root: Path | str | None =
     """The store link of a demo collection (building the demo on first use).
 
     Example:
-        >>> link = demo_link("GHRSST_DEMO_L4")  # doctest: +SKIP
+        >>> link = demo_link("DEMO_25km-VSTOREDEMO-L4-GLOB-v01")  # doctest: +SKIP
     """
     return ensure_demo(root, progress=_stderr).collection(short_name).link(kind)

@@ -3,7 +3,7 @@
 Example:
     $ vstore-explorer demo build              # about a year per collection, cached
     $ vstore-explorer demo build --size tiny  # a few granules each (tests)
-    $ vstore-explorer demo build --days 3650 --products GHRSST_DEMO_L4  # benchmark scale
+    $ vstore-explorer demo build --days 3650 --products DEMO_25km-VSTOREDEMO-L4-GLOB-v01  # benchmark scale
 """
 
 from __future__ import annotations
