@@ -317,7 +317,7 @@ def _build_collection(
         short_name=name,
         title=product.entry_title,
         granules=len(paths),
-        time_range=(_iso(times[0]), _iso(times[-1] + product.time_step)),
+        time_range=(_iso(product.coverage(times[0])[0]), _iso(product.coverage(times[-1])[1])),
         stores=tuple(links),
         record=record,
     )
@@ -344,7 +344,7 @@ def _write_records(
     ids = concept_ids(product.provider)
     collection_id = ids.collection(product.short_name, product.version)
     bbox = product.grid.bbox
-    end = times[-1] + product.time_step
+    start, end = product.coverage(times[0])[0], product.coverage(times[-1])[1]
     umm_c = collection_umm(
         short_name=product.short_name,
         version=product.version,
@@ -352,7 +352,7 @@ def _write_records(
         abstract=product.abstract,
         provider=product.provider,
         processing_level=product.processing_level,
-        temporal=(times[0], end),
+        temporal=(start, end),
         bbox=bbox,
         stores=links,
         science_keywords=[k.as_umm() for k in product.science_keywords],

@@ -208,7 +208,8 @@ class Access:
                 config["virtual_hosted_style_request"] = False
             return S3Store(bucket, config=config, client_options=client_options)
         base = url.split("/", 3)
-        return HTTPStore.from_url("/".join(base[:3]))
+        http_options = {"allow_http": True} if scheme == "http" else None
+        return HTTPStore.from_url("/".join(base[:3]), client_options=http_options)
 
     def fsspec_options(self, url: str) -> dict[str, Any]:
         """fsspec storage options for reading ``url`` (used for Kerchunk references)."""

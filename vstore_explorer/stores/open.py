@@ -20,6 +20,7 @@ import xarray as xr
 
 from vstore_explorer.catalog.links import StoreLink
 from vstore_explorer.stores.access import Access, ContainerAccessError, S3Credentials
+from vstore_explorer.stores.read_errors import Locator, explain, icechunk_locator, kerchunk_locator
 from vstore_explorer.stores.urls import local_path, scheme_of, to_url
 from vstore_explorer.stores.versions import StoreVersions, Version
 
@@ -44,6 +45,7 @@ class StoreHandle:
     _sizer: Callable[[Sequence[str]], list[int | None]] | None = field(default=None, repr=False)
     snapshot_id: str | None = None
     chunks: ChunksArg = None
+    _locate: Locator | None = field(default=None, repr=False)
 
     def open_code(self) -> str:
         """Python code that opens this same store version the same way (defines ``ds``)."""
@@ -73,6 +75,11 @@ class StoreHandle:
     @property
     def exact_sizes(self) -> bool:
         return self._sizer is not None
+
+    def read_error(self, exc: BaseException) -> Exception | None:
+        """A clear error (naming variable, chunk and granule URL, or the refused container) for
+        ``exc`` if it is a failed chunk read of this store, else ``None``."""
+        return explain(exc, locate=self._locate, containers=self.containers, store=self.link.url)
 
 
 def resolve_access(link: StoreLink, credentials: Credentials = None) -> Access:
@@ -227,7 +234,14 @@ def _connect_icechunk(
             f"tags: {', '.join(versions.tags) or 'none'}"
         ) from exc
     store = session.store
-    ds = xr.open_zarr(store, consolidated=False, chunks=chunks, zarr_format=3)
+    locate = icechunk_locator(session, access)
+    try:  # decoding CF times reads the first and last value of virtual variables (time_bnds)
+        ds = xr.open_zarr(store, consolidated=False, chunks=chunks, zarr_format=3)
+    except Exception as exc:
+        clear = explain(exc, locate=locate, containers=containers, store=link.url)
+        if clear is None:
+            raise
+        raise clear from exc
 
     def sizes(keys: Sequence[str]) -> list[int | None]:
         async def one(key: str) -> int | None:
@@ -242,7 +256,7 @@ def _connect_icechunk(
         return _run(gather())
 
     return StoreHandle(
-        link, version, access, ds, containers, "v3", sizes, session.snapshot_id, chunks
+        link, version, access, ds, containers, "v3", sizes, session.snapshot_id, chunks, locate
     )
 
 
@@ -309,6 +323,17 @@ def _remote_protocol(link: StoreLink, access: Access) -> str | None:
     return None
 
 
+def _async_remote(options: dict[str, Any]) -> dict[str, Any]:
+    """Zarr reads references asynchronously, so an async remote filesystem (s3, http) must be
+    created asynchronous too (fsspec refuses to mix them)."""
+    import fsspec
+
+    remote = options.get("remote_protocol")
+    if not remote or not fsspec.get_filesystem_class(remote).async_impl:
+        return options
+    return {**options, "remote_options": {**options.get("remote_options", {}), "asynchronous": True}}
+
+
 def _get_or_none(mapping: Any, key: str) -> Any:
     try:
         return mapping[key]
@@ -319,17 +344,29 @@ def _get_or_none(mapping: Any, key: str) -> Any:
 def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> StoreHandle:
     import fsspec
 
-    options = kerchunk_storage_options(link, access)
+    try:
+        options = kerchunk_storage_options(link, access)
+        fs = fsspec.filesystem("reference", **options)
+    except FileNotFoundError as exc:
+        raise StoreOpenError(
+            f"Kerchunk references not found at {link.url}: check the path or URL, or build them "
+            "with `vstore-explorer build`"
+        ) from exc
+    locate = kerchunk_locator(fs.references)
     try:
         ds = xr.open_dataset(
             "reference://",
             engine="zarr",
-            backend_kwargs={"consolidated": False, "storage_options": options},
+            backend_kwargs={"consolidated": False, "storage_options": _async_remote(options)},
             chunks=chunks,
         )
-    except FileNotFoundError as exc:
-        raise StoreOpenError(f"Kerchunk references not found at {link.url}") from exc
-    fs = fsspec.filesystem("reference", **options)
+    except Exception as exc:  # decoding CF times reads virtual variables (time_bnds)
+        clear = explain(exc, locate=locate, store=link.url)
+        if clear is not None:
+            raise clear from exc
+        if isinstance(exc, FileNotFoundError):
+            raise StoreOpenError(f"Kerchunk references not found at {link.url}") from exc
+        raise
 
     def sizes(keys: Sequence[str]) -> list[int | None]:
         out: list[int | None] = []
@@ -347,7 +384,7 @@ def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> Sto
                 out.append(len(ref) if isinstance(ref, bytes | str) else None)
         return out
 
-    return StoreHandle(link, Version(), access, ds, (), "v2", sizes, None, chunks)
+    return StoreHandle(link, Version(), access, ds, (), "v2", sizes, None, chunks, locate)
 
 
 # -- Zarr -----------------------------------------------------------------------------------------

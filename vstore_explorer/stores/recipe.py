@@ -9,8 +9,8 @@ so the script reproduces what the explorer displayed even after the branch moves
 Example:
     >>> from vstore_explorer.catalog.links import StoreLink
     >>> code = open_source(StoreLink("file:///data/refs.json", kind="kerchunk-json"))
-    >>> code.startswith('ds = xr.open_dataset("reference://"')
-    True
+    >>> code.splitlines()[0]
+    "storage_options = {'fo': '/data/refs.json'}"
 """
 
 from __future__ import annotations
@@ -129,15 +129,25 @@ def open_source(
     if link.kind in ("kerchunk-json", "kerchunk-parquet"):
         fo = str(local_path(url)) if scheme_of(url) == "file" else url
         options: dict[str, Any] = {"fo": fo}
-        if scheme_of(url) == "s3" or link.endpoint_url:
-            options.update(_fsspec_options(link, mode))
+        on_s3 = scheme_of(url) == "s3" or bool(link.endpoint_url)
+        if on_s3 or mode == "earthdata":
+            # the references and the granules they point to are read with s3fs: both need the
+            # endpoint/region; zarr opens the references asynchronously, so the granules' s3fs
+            # must be asynchronous too
+            s3_options = _fsspec_options(link, mode)
+            if scheme_of(url) == "s3" and s3_options:
+                options["target_options"] = s3_options
+            options["remote_protocol"] = "s3"
+            options["remote_options"] = {**s3_options, "asynchronous": True}
         lines = [f"storage_options = {literal(options)}"]
         if mode == "earthdata":
             lines[:0] = [*_earthdata_lines(link), ""]
             lines.append(
-                'storage_options["remote_options"] = {"key": creds["accessKeyId"], '
-                '"secret": creds["secretAccessKey"], "token": creds["sessionToken"]}'
+                'storage_options["remote_options"].update(key=creds["accessKeyId"], '
+                'secret=creds["secretAccessKey"], token=creds["sessionToken"])'
             )
+        elif mode == "environment":
+            lines[:0] = ["# S3 credentials are read from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"]
         lines.append(
             'ds = xr.open_dataset("reference://", engine="zarr", backend_kwargs={"consolidated": False, '
             f'"storage_options": storage_options}}, chunks={chunks_src})'
