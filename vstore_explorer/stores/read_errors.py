@@ -1,0 +1,230 @@
+"""Clear errors for chunk reads that fail: which variable, which chunk, which granule, what to do.
+
+Icechunk and fsspec report a failed virtual chunk read with the chunk key and, depending on where
+the granule lives, its location (local files, HTTP) or only the server's answer (S3
+``NoSuchKey``). :func:`explain` turns such an error into a :class:`GranuleReadError` naming the
+variable, the chunk and the granule URL (found from the message, the references, or by checking
+which of the store's granules is gone), or a :class:`ContainerAccessError` naming the container
+prefix when access was refused. Errors that are not failed chunk reads are left alone (``None``).
+
+Example:
+    >>> failed = parse_failed_read(RuntimeError(
+    ...     'Reference "sst/3.0.0" failed to fetch target /data/g4.nc'))
+    >>> failed.variable, failed.chunk, failed.location
+    ('sst', (3, 0, 0), '/data/g4.nc')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vstore_explorer.stores.access import Access, ContainerAccessError
+from vstore_explorer.stores.urls import bucket_and_key, local_path, scheme_of, to_url
+
+MAX_PROBES = 2000  # granules checked for existence when an error does not say which one is gone
+
+_KEY = re.compile(r'with key="(?P<ic>[^"]+)"|Reference "(?P<fs>[^"]+)"')
+_LOCATION = re.compile(
+    r"Object at location (?P<ic>\S+) not found|failed to fetch target (?P<fs>\S+)"
+)
+_MISSING = re.compile(r"not found|NoSuchKey|No such file", re.IGNORECASE)
+_DENIED = re.compile(r"AccessDenied|Access Denied|Forbidden", re.IGNORECASE)
+
+
+class GranuleReadError(OSError):
+    """A chunk could not be read from its granule (missing, moved or unreadable file).
+
+    Attributes:
+        variable: the variable whose chunk failed.
+        chunk: the chunk's grid index, when known.
+        url: the granule the chunk points into, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        variable: str | None = None,
+        chunk: tuple[int, ...] | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.variable = variable
+        self.chunk = chunk
+        self.url = url
+
+
+@dataclass(frozen=True)
+class FailedRead:
+    """What a backend error says about a failed chunk read."""
+
+    key: str
+    location: str | None
+    missing: bool
+    denied: bool
+    cause: str
+
+    @property
+    def variable(self) -> str:
+        return self.key.split("/", 1)[0]
+
+    @property
+    def chunk(self) -> tuple[int, ...] | None:
+        """The chunk index from a Zarr v3 (``v/c/1/0``) or v2 (``v/1.0``) key."""
+        rest = self.key.split("/", 1)[1] if "/" in self.key else ""
+        parts = rest.split("/")[1:] if rest.startswith("c/") or rest == "c" else rest.split(".")
+        try:
+            return tuple(int(p) for p in parts if p != "")
+        except ValueError:
+            return None
+
+
+Locator = Callable[[FailedRead], list[str]]
+"""Granule URL(s) a failed read points into (best guess first), or an empty list."""
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def parse_failed_read(exc: BaseException) -> FailedRead | None:
+    """The key, location and kind of a failed chunk read, or None if ``exc`` is something else."""
+    chain = list(_chain(exc))
+    everything = "\n".join(str(err) for err in chain)
+    for err in chain:
+        text = str(err)
+        key = _KEY.search(text)
+        if key is None:
+            continue
+        location = _LOCATION.search(text)
+        first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+        return FailedRead(
+            key=key.group("ic") or key.group("fs"),
+            location=(location.group("ic") or location.group("fs")) if location else None,
+            missing=bool(_MISSING.search(everything))
+            or any(isinstance(e, FileNotFoundError) for e in chain),
+            denied=bool(_DENIED.search(everything))
+            or any(isinstance(e, PermissionError) for e in chain),
+            cause=f"{type(err).__name__}: {first}",
+        )
+    return None
+
+
+def explain(
+    exc: BaseException,
+    *,
+    locate: Locator | None = None,
+    containers: Sequence[str] = (),
+    store: str = "",
+) -> Exception | None:
+    """A clear error for ``exc`` if it is a failed chunk read, else ``None``."""
+    failed = parse_failed_read(exc)
+    if failed is None:
+        return None
+    chunk = failed.chunk
+    where = f"chunk {chunk}" if chunk is not None else f"chunk {failed.key!r}"
+    what = f"variable {failed.variable!r} {where}"
+    if store:
+        what += f" of {store}"
+    if failed.denied and not failed.missing:
+        prefixes = [p for p in containers if scheme_of(p) != "file"] or list(containers)
+        named = ", ".join(repr(p) for p in prefixes) or "its virtual chunk container"
+        return ContainerAccessError(
+            f"reading {what} was refused by {named} ({failed.cause}); pass credentials that "
+            "can read it (Access(container_credentials={prefix: S3Credentials(...)}), "
+            "credentials='earthdata' for NASA data), or anonymous access for a public bucket"
+        )
+    urls = locate(failed) if locate is not None else []
+    url = urls[0] if urls else failed.location
+    state = "was not found" if failed.missing else "could not be read"
+    more = f" (and {len(urls) - 1} more granule(s) of the store are missing)" if len(urls) > 1 else ""
+    return GranuleReadError(
+        f"cannot read {what}: its granule {url or '(unknown location)'} {state}{more} "
+        f"[{failed.cause}]. The store points into a file that was moved, deleted or changed: "
+        "restore it, or rebuild the store from the granules that exist.",
+        variable=failed.variable,
+        chunk=chunk,
+        url=url,
+    )
+
+
+# -- locators -------------------------------------------------------------------------------------
+def _matching(urls: Sequence[str], location: str) -> list[str]:
+    """URLs whose end is ``location`` (a local path, or a path on an HTTP/S3 server)."""
+    tail = location if location.startswith("/") else "/" + location
+    return [u for u in urls if u == location or u.endswith(tail)]
+
+
+def icechunk_locator(session: Any, access: Access) -> Locator:
+    """Find the granule of a failed Icechunk read: from the location in the error, else by
+    checking which of the store's granules no longer exists."""
+
+    def locate(failed: FailedRead) -> list[str]:
+        try:
+            urls = sorted(set(session.all_virtual_chunk_locations()))
+        except Exception:  # the manifests themselves are unreachable: nothing more to tell
+            return []
+        if failed.location:
+            found = _matching(urls, failed.location)
+            if found:
+                return found
+        if not failed.missing or len(urls) > MAX_PROBES:
+            return []
+        return missing_granules(urls, access)
+
+    return locate
+
+
+def kerchunk_locator(references: Any) -> Locator:
+    """Find the granule of a failed Kerchunk read from the references themselves."""
+
+    def locate(failed: FailedRead) -> list[str]:
+        try:
+            ref = references[failed.key]
+        except Exception:
+            return []
+        if isinstance(ref, list | tuple) and ref and isinstance(ref[0], str):
+            return [to_url(ref[0])]
+        return []
+
+    return locate
+
+
+def missing_granules(urls: Sequence[str], access: Access) -> list[str]:
+    """The URLs among ``urls`` whose object or file does not exist (checked concurrently)."""
+    import obstore
+
+    from vstore_explorer.stores.open import _run
+
+    stores: dict[str, Any] = {}
+
+    async def gone(url: str) -> bool:
+        scheme = scheme_of(url)
+        if scheme == "file":
+            return not local_path(url).exists()
+        if scheme == "s3":
+            bucket, path = bucket_and_key(url)
+            root = f"s3://{bucket}"
+        else:
+            root, _, path = url.partition("://")[2].partition("/")
+            root = url.split("://", 1)[0] + "://" + root
+        store = stores.setdefault(root, access.obstore_store(url))
+        try:
+            await obstore.head_async(store, path)
+        except Exception as exc:  # only a clear "not found" counts as gone
+            return "NotFound" in type(exc).__name__ or bool(_MISSING.search(str(exc)))
+        return False
+
+    async def check() -> list[bool]:
+        return list(await asyncio.gather(*(gone(u) for u in urls)))
+
+    return [u for u, g in zip(urls, _run(check()), strict=True) if g]
