@@ -112,6 +112,7 @@ def build_icechunk(
     import icechunk
 
     started = time.perf_counter()
+    sources = list(sources)
     urls = granule_urls(sources)
     prefix = container_prefix or common_prefix(urls)
     if not prefix.endswith("/"):
@@ -120,7 +121,7 @@ def build_icechunk(
     if outside:
         raise ValueError(f"granule {outside[0]} is not under the container prefix {prefix}")
     granules = virtualize_granules(
-        urls, access=access, loadable_variables=loadable_variables, workers=workers
+        sources, access=access, loadable_variables=loadable_variables, workers=workers
     )
     check_consistent(granules, dim)
     vds = concat_granules(sort_and_check_times(granules, dim), dim)
@@ -195,7 +196,9 @@ def append_icechunk(
     import icechunk
 
     started = time.perf_counter()
+    sources = list(sources)
     urls = granule_urls(sources)
+    by_url = dict(zip(urls, sources, strict=True))  # keep already-virtualized granules as given
     repo, containers = _open_repo(store_url, access)
     for url in urls:
         if not any(url.startswith(p) for p in containers):
@@ -229,7 +232,10 @@ def append_icechunk(
                 containers=tuple(containers),
             )
         granules = virtualize_granules(
-            new_urls, access=access, loadable_variables=loadable_variables, workers=workers
+            [by_url[u] for u in new_urls],
+            access=access,
+            loadable_variables=loadable_variables,
+            workers=workers,
         )
         check_consistent(granules, dim, reference=Signature.of(raw, dim))
         ordered = sort_and_check_times(granules, dim)
