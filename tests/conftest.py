@@ -11,4 +11,6 @@ pytest_plugins = [
     "tests.plugins.cmr_server",
     "tests.plugins.demo",
     "tests.plugins.ui",
+    "tests.plugins.s3_server",
+    "tests.plugins.http_server",
 ]

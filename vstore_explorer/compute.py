@@ -108,14 +108,18 @@ def compute(
             progress(1.0)
         return result
     if client is not None:
-        future = client.compute(obj)
-        if progress:
-            from distributed import wait
+        if progress is None:
+            return client.compute(obj).result()
+        from distributed import as_completed, futures_of
 
-            progress(0.0)
-            wait(future)
-            progress(1.0)
-        return future.result()
+        persisted = client.persist(obj)  # one future per output chunk: report as each lands
+        futures = futures_of(persisted)
+        progress(0.0)
+        for done, _ in enumerate(as_completed(futures), start=1):
+            progress(done / len(futures))
+        result = client.compute(persisted).result()
+        progress(1.0)
+        return result
     if progress is None:
         return obj.compute()
     from dask.callbacks import Callback

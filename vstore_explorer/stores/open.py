@@ -331,7 +331,10 @@ def _async_remote(options: dict[str, Any]) -> dict[str, Any]:
     remote = options.get("remote_protocol")
     if not remote or not fsspec.get_filesystem_class(remote).async_impl:
         return options
-    return {**options, "remote_options": {**options.get("remote_options", {}), "asynchronous": True}}
+    return {
+        **options,
+        "remote_options": {**options.get("remote_options", {}), "asynchronous": True},
+    }
 
 
 def _get_or_none(mapping: Any, key: str) -> Any:

@@ -146,7 +146,9 @@ def explain(
     urls = locate(failed) if locate is not None else []
     url = urls[0] if urls else failed.location
     state = "was not found" if failed.missing else "could not be read"
-    more = f" (and {len(urls) - 1} more granule(s) of the store are missing)" if len(urls) > 1 else ""
+    more = (
+        f" (and {len(urls) - 1} more granule(s) of the store are missing)" if len(urls) > 1 else ""
+    )
     return GranuleReadError(
         f"cannot read {what}: its granule {url or '(unknown location)'} {state}{more} "
         f"[{failed.cause}]. The store points into a file that was moved, deleted or changed: "
