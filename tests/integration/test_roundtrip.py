@@ -25,7 +25,7 @@ from vstore_explorer.stores.open import connect
 RUNNER = (
     "import pickle, runpy, sys\n"
     "ns = runpy.run_path(sys.argv[1])\n"
-    "result = ns['result'].load()\n"
+    "result = ns['result'].load().copy()  # drop cached accessors (hvplot) before pickling\n"
     "with open(sys.argv[2], 'wb') as f:\n"
     "    pickle.dump(result, f)\n"
 )

@@ -37,6 +37,7 @@ from vstore_explorer.app.views import (
 from vstore_explorer.cost import Limits
 
 EXTENSIONS = ("tabulator", "codeeditor")
+MAIN_MIN_WIDTH = 860  # the map figure (frame, axes, colour bar, toolbar) is about 820 px wide
 
 
 class Explorer(Viewer):
@@ -122,10 +123,17 @@ class Explorer(Viewer):
             width=SIDEBAR_WIDTH + 40,
             css_classes=["vx-sidebar"],
         )
-        main = pn.Column(self.plots_view, self.code_view, css_classes=["vx-main"], min_width=700)
-        return pn.Column(
-            header, self.status_view, pn.Row(sidebar, main), css_classes=["vx-explorer"]
+        main = pn.Column(
+            self.plots_view,
+            self.code_view,
+            css_classes=["vx-main"],
+            min_width=MAIN_MIN_WIDTH,
+            sizing_mode="stretch_width",
+            styles={"flex": f"1 1 {MAIN_MIN_WIDTH}px"},
         )
+        # side by side when there is room, else the plots under the sidebar (narrow notebooks)
+        body = pn.FlexBox(sidebar, main, flex_wrap="wrap", align_items="flex-start")
+        return pn.Column(header, self.status_view, body, css_classes=["vx-explorer"])
 
 
 def _served() -> bool:

@@ -155,13 +155,19 @@ class LivePlot:
 
     def _tapped(self, x: float | None = None, y: float | None = None, **_: Any) -> None:
         if x is not None and y is not None and self.on_tap is not None:
-            self.on_tap(float(x), float(y))
+            self.on_tap(_degrees(x), _degrees(y))
 
     def _boxed(self, bounds: tuple[float, float, float, float] | None = None, **_: Any) -> None:
         if bounds is not None and self.on_box is not None:
-            west, south, east, north = (float(v) for v in bounds)
+            west, south, east, north = (_degrees(v) for v in bounds)
             if east > west and north > south:
                 self.on_box(west, south, east, north)
+
+
+def _degrees(value: float) -> float:
+    """A clicked coordinate without the browser's float32 noise (-39.99998474121094 -> -40.0):
+    4 decimals (about 10 m) keep the code pane and the URL readable."""
+    return round(float(value), 4)
 
 
 def _colorbar_title(title: str, plot: Any, element: Any) -> None:

@@ -24,6 +24,15 @@ VIEW_TITLES = MappingProxyType(
 SIDEBAR_WIDTH = 380
 HALF = 180  # two widgets side by side in the sidebar
 QUARTER = 85
+# Tabler's "copy" icon (MIT) inline: an icon *name* makes Bokeh fetch a web font from a CDN.
+COPY_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
+    'stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">'
+    '<path d="M7 9.667a2.667 2.667 0 0 1 2.667-2.667h8.666a2.667 2.667 0 0 1 2.667 2.667v8.666'
+    'a2.667 2.667 0 0 1-2.667 2.667h-8.666a2.667 2.667 0 0 1-2.667-2.667z"/>'
+    '<path d="M4.012 16.737a2.005 2.005 0 0 1-1.012-1.737v-10c0-1.1.9-2 2-2h10c.75 0 1.158.385 1.5 1"/>'
+    "</svg>"
+)
 
 
 def _css(name: str) -> list[str]:
@@ -312,7 +321,7 @@ class CodeView(Viewer):
             css_classes=_css("code"),
         )
         s.param.watch(lambda e: setattr(self.editor, "value", e.new), "code")
-        self.copy = pn.widgets.Button(label="Copy code", icon="copy", css_classes=_css("copy"))
+        self.copy = pn.widgets.Button(label="Copy code", icon=COPY_ICON, css_classes=_css("copy"))
         self.copy.js_on_click(
             args={"editor": self.editor}, code="navigator.clipboard.writeText(editor.value)"
         )
