@@ -13,4 +13,5 @@ pytest_plugins = [
     "tests.plugins.ui",
     "tests.plugins.s3_server",
     "tests.plugins.http_server",
+    "tests.plugins.browser",
 ]

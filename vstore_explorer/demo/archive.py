@@ -31,6 +31,7 @@ from typing import Any
 from vstore_explorer.catalog.links import StoreLink
 
 CACHE_ENV = "VSTORE_EXPLORER_CACHE"
+SIZE_ENV = "VSTORE_DEMO_SIZE"
 FORMAT_VERSION = 1
 MARKER = "demo.json"
 KERCHUNK_PRODUCT_KIND = "ghrsst"  # the collection that also gets Kerchunk JSON and Parquet refs
@@ -187,15 +188,28 @@ def load_demo(root: Path | str | None = None) -> DemoArchive | None:
 
 def ensure_demo(
     root: Path | str | None = None,
-    size: str | int = "default",
+    size: str | int | None = None,
     *,
     workers: int = 2,
     progress: Progress | None = None,
 ) -> DemoArchive:
-    """The demo archive at ``root``, built first if missing, incomplete or of another size."""
+    """The demo archive at ``root``, built first if missing or incomplete.
+
+    With ``size=None`` any complete archive is used as it is, and a new one is built at
+    ``$VSTORE_DEMO_SIZE`` (default ``"default"``); with a size, an archive of another size is
+    rebuilt.
+
+    Example:
+        >>> archive = ensure_demo(size="tiny")  # doctest: +SKIP
+        >>> [c.short_name for c in archive.collections]  # doctest: +SKIP
+        ['DEMO_25km-VSTOREDEMO-L4-GLOB-v01', 'GLDAS_NOAH025_3H_DEMO', 'AIRS3STD_DEMO']
+    """
     existing = load_demo(root)
-    if existing is not None and existing.size == str(size):
+    if existing is not None and (size is None or existing.size == str(size)):
         return existing
+    if size is None:
+        env = os.environ.get(SIZE_ENV, "default")
+        size = int(env) if env.isdigit() else env
     return build_demo(root, size, workers=workers, progress=progress)
 
 

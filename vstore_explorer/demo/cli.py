@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.days is not None and not 1 <= args.days <= 3650:
         raise ValueError("--days must be between 1 and 3650")
-    size = args.days if args.days is not None else (args.size or "default")
+    size = args.days if args.days is not None else args.size  # None: reuse any complete archive
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.force or args.products:
         archive = build_demo(
             root,
-            size,
+            size or "default",
             products=tuple(args.products or ()) or None,
             workers=args.workers,
             progress=progress,

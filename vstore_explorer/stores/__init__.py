@@ -1,0 +1,1 @@
+"""Open virtual stores: Icechunk (branch/tag/snapshot), Kerchunk JSON/Parquet, Zarr; credentials."""
