@@ -81,12 +81,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def save_screenshot(png: bytes, name: str) -> Path:
-    """Write ``explorer-<name>.png`` to ``docs/images/`` and ``test-artifacts/``; returns the first."""
-    target = DOCS_IMAGES / f"explorer-{name}.png"
-    for folder in (DOCS_IMAGES, ARTIFACTS):
+    """Write ``explorer-<name>.png`` to ``test-artifacts/`` (and, with ``VSTORE_UPDATE_SCREENSHOTS=1``,
+    to ``docs/images/`` for the documentation); returns the artifact path."""
+    folders = [ARTIFACTS]
+    if os.environ.get("VSTORE_UPDATE_SCREENSHOTS") == "1":
+        folders.append(DOCS_IMAGES)
+    for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / target.name).write_bytes(png)
-    return target
+        (folder / f"explorer-{name}.png").write_bytes(png)
+    return ARTIFACTS / f"explorer-{name}.png"
 
 
 def record_timing(name: str, seconds: float) -> None:
