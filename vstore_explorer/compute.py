@@ -46,13 +46,27 @@ def _selection(sel: Selection | Mapping[str, Any]) -> Selection:
 def subset(
     store: StoreHandle | Any, sel: Selection | Mapping[str, Any]
 ) -> xr.DataArray | xr.Dataset:
-    """The lazy result of ``sel`` on the store (nothing is read)."""
+    """The lazy result of ``sel`` on the store (nothing is read).
+
+    Example:
+        >>> sel = Selection(variables=("analysed_sst",), time=("2024-01", "2024-03"))
+        >>> sst = subset("/data/sst.icechunk", sel)  # doctest: +SKIP
+        >>> sst = sst.load()  # doctest: +SKIP
+    """
     handle = _handle(store)
     return execute(handle.dataset, plan(handle.dataset, _selection(sel)))
 
 
 def cost_of(store: StoreHandle | Any, sel: Selection | Mapping[str, Any]) -> Cost:
-    """Chunks and bytes ``sel`` reads from the store, from its manifest/references when it has them."""
+    """Chunks and bytes ``sel`` reads from the store, from its manifest/references when it has them.
+
+    Example:
+        >>> handle = connect("/data/sst.icechunk")  # doctest: +SKIP
+        >>> sel = {"variables": ["analysed_sst"], "point": [-40.0, 35.0]}
+        >>> cost = cost_of(handle, sel)  # doctest: +SKIP
+        >>> cost.exact, cost.source  # doctest: +SKIP
+        (True, 'Icechunk manifest')
+    """
     handle = _handle(store)
     ops = plan(handle.dataset, _selection(sel))
     return _estimate(handle, ops)
@@ -84,6 +98,11 @@ def load(
     ``progress`` is called with the fraction of dask tasks done (0.0 .. 1.0). A chunk whose granule
     is missing or unreadable raises :class:`~vstore_explorer.stores.read_errors.GranuleReadError`
     naming the variable, the chunk and the granule URL.
+
+    Example:
+        >>> sel = Selection(variables=("analysed_sst",), reduction="area_mean")
+        >>> series = load("/data/sst.icechunk", sel, limits=Limits(max_read_bytes=500e6),
+        ...               progress=print)  # doctest: +SKIP
     """
     handle = _handle(store)
     ops = plan(handle.dataset, _selection(sel))
@@ -101,7 +120,15 @@ def load(
 def compute(
     obj: xr.DataArray | xr.Dataset, *, client: Any = None, progress: Progress | None = None
 ) -> Any:
-    """Load ``obj``: with dask when it is dask-backed (on ``client`` if given), else directly."""
+    """Load ``obj``: with dask when it is dask-backed (on ``client`` if given), else directly.
+
+    Example:
+        >>> import numpy as np
+        >>> lazy = xr.DataArray(np.arange(4.0), dims="x").chunk(2).mean()
+        >>> done = []
+        >>> float(compute(lazy, progress=done.append)), done[-1]
+        (1.5, 1.0)
+    """
     if not _is_dask(obj):
         result = obj.load()
         if progress:
@@ -154,6 +181,12 @@ def to_code(
     """A self-contained, formatted script that opens the store and applies ``sel`` as here.
 
     ``plot`` adds an hvplot call: ``(method, options)`` e.g. from :func:`vstore_explorer.plots.spec`.
+
+    Example:
+        >>> sel = Selection(variables=("analysed_sst",), point=(-40.0, 35.0))
+        >>> script = to_code("/data/sst.icechunk", sel, tag="v1")  # doctest: +SKIP
+        >>> "open_zarr" in script  # doctest: +SKIP
+        True
     """
     handle = _handle(store, **open_kwargs)
     selection = _selection(sel)

@@ -37,7 +37,12 @@ ChunkSizes = Callable[[Sequence[str]], list[int | None]]
 
 
 def human_bytes(n: float | None) -> str:
-    """``1234567`` -> ``'1.2 MB'`` (decimal units, as storage is billed)."""
+    """``1234567`` -> ``'1.2 MB'`` (decimal units, as storage is billed).
+
+    Example:
+        >>> human_bytes(1234567), human_bytes(999), human_bytes(None)
+        ('1.2 MB', '999 B', 'unknown')
+    """
     if n is None:
         return "unknown"
     for unit in ("B", "kB", "MB", "GB", "TB"):
@@ -49,7 +54,14 @@ def human_bytes(n: float | None) -> str:
 
 @dataclass(frozen=True)
 class VariableCost:
-    """The cost of one variable of the selection."""
+    """The cost of one variable of the selection.
+
+    Example:
+        >>> v = VariableCost("sst", chunks=2, stored_bytes=16, decoded_bytes=16,
+        ...                  chunk_shape=(1, 2), selected_shape=(2, 2))
+        >>> Cost((v,), exact=False, source="chunk grid", result_bytes=16).chunks
+        2
+    """
 
     name: str
     chunks: int
@@ -65,6 +77,12 @@ class Cost:
 
     ``exact`` says the stored bytes were summed from the manifest/references for every chunk;
     otherwise they are sampled or derived from the grid (``source`` says which).
+
+    Example:
+        >>> v = VariableCost("sst", chunks=12, stored_bytes=9_100_000, decoded_bytes=24_900_000,
+        ...                  chunk_shape=(1, 100, 100), selected_shape=(12, 500, 500))
+        >>> Cost((v,), exact=True, source="Icechunk manifest", result_bytes=48).summary()
+        '12 chunks, 9.1 MB to read (exact, Icechunk manifest), 24.9 MB in memory'
     """
 
     variables: tuple[VariableCost, ...]
@@ -107,7 +125,14 @@ class Cost:
 
 @dataclass(frozen=True)
 class Limits:
-    """Largest request the explorer reads without being asked to (bytes, decimal)."""
+    """Largest request the explorer reads without being asked to (bytes, decimal).
+
+    Example:
+        >>> Limits()
+        Limits(max_read_bytes=2000000000.0, max_memory_bytes=4000000000.0)
+        >>> human_bytes(Limits(max_read_bytes=500e6).max_read_bytes)
+        '500.0 MB'
+    """
 
     max_read_bytes: float = 2e9
     max_memory_bytes: float = 4e9
@@ -120,7 +145,16 @@ class Limits:
 
 
 class CostLimitError(ValueError):
-    """A request above the configured limits was stopped before reading anything."""
+    """A request above the configured limits was stopped before reading anything.
+
+    Example:
+        >>> v = VariableCost("sst", 2, 16, 16, (1, 2), (2, 2))
+        >>> try:
+        ...     check(Cost((v,), False, "chunk grid", 16), Limits(max_read_bytes=10))
+        ... except CostLimitError as exc:
+        ...     print(str(exc).splitlines()[0], exc.cost.chunks)
+        request stopped before reading: it reads 16 B (limit 10 B). 2
+    """
 
     def __init__(self, message: str, cost: Cost) -> None:
         super().__init__(message)
@@ -150,7 +184,18 @@ def _probe(ds: xr.Dataset, names: Iterable[str]) -> xr.Dataset:
 
 
 def selected_positions(ds: xr.Dataset, ops: Sequence[Op]) -> dict[str, dict[str, np.ndarray]]:
-    """For each selected variable, the integer positions it reads along each of its dimensions."""
+    """For each selected variable, the integer positions it reads along each of its dimensions.
+
+    Example:
+        >>> import numpy as np
+        >>> from vstore_explorer.ops import plan
+        >>> from vstore_explorer.selection import Selection
+        >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
+        ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
+        >>> ops = plan(ds, Selection(variables=("t",), bbox=(0, -5, 100, 15)))
+        >>> {d: p.tolist() for d, p in selected_positions(ds, ops)["t"].items()}
+        {'lat': [1, 2], 'lon': [0, 1]}
+    """
     subset_ops = [op for op in ops if op.name not in REDUCTION_OPS]
     names = [op["name"] for op in ops if op.name == "select_variable"]
     names += [n for op in ops if op.name == "select_variables" for n in op["names"]]
@@ -177,7 +222,19 @@ def estimate(
     chunk_nbytes: ChunkSizes | None = None,
     source: str = "chunk grid",
 ) -> Cost:
-    """The :class:`Cost` of applying ``ops`` to ``ds`` (nothing is read but chunk sizes)."""
+    """The :class:`Cost` of applying ``ops`` to ``ds`` (nothing is read but chunk sizes).
+
+    Example:
+        >>> import numpy as np
+        >>> from vstore_explorer.ops import plan
+        >>> from vstore_explorer.selection import Selection
+        >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4), dtype="float32"))},
+        ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
+        >>> ds["t"].encoding["chunks"] = (1, 2)
+        >>> ops = plan(ds, Selection(variables=("t",), bbox=(0, -5, 100, 15)))
+        >>> estimate(ds, ops).summary()
+        '2 chunks, 16 B to read (estimated, chunk grid), 16 B in memory'
+    """
     positions = selected_positions(ds, ops)
     costs = []
     exact = chunk_nbytes is not None and chunk_key is not None
@@ -233,7 +290,13 @@ def _result_bytes(
 
 
 def check(cost: Cost, limits: Limits, ops: Sequence[Op] = ()) -> None:
-    """Raise :class:`CostLimitError` when ``cost`` exceeds ``limits``: what, how much, what to do."""
+    """Raise :class:`CostLimitError` when ``cost`` exceeds ``limits``: what, how much, what to do.
+
+    Example:
+        >>> cost = Cost((VariableCost("sst", 2, 16, 16, (1, 2), (2, 2)),), False, "chunk grid", 16)
+        >>> check(cost, Limits()) is None  # well under the limits: nothing happens
+        True
+    """
     over = []
     if cost.stored_bytes is not None and cost.stored_bytes > limits.max_read_bytes:
         over.append(

@@ -103,7 +103,12 @@ class Op:
 
 
 def to_convention(lon: float, convention: LonConvention | None) -> float:
-    """A longitude in the store's convention (``0..360`` or ``-180..180``)."""
+    """A longitude in the store's convention (``0..360`` or ``-180..180``).
+
+    Example:
+        >>> to_convention(-90.0, "0..360"), to_convention(270.0, "-180..180")
+        (270.0, -90.0)
+    """
     if convention == "0..360":
         return lon + 360.0 if lon < 0 else lon
     return lon - 360.0 if lon > 180 else lon
@@ -333,6 +338,13 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
 
     Raises:
         ValueError: unknown variables, ranges or boxes outside the data, missing axes.
+
+    Example:
+        >>> import numpy as np, xarray as xr
+        >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
+        ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
+        >>> [op.name for op in plan(ds, Selection(variables=("t",), point=(90, 0)))]
+        ['select_variable', 'point_nearest']
     """
     if not isinstance(ds, xr.Dataset):
         raise ValueError(f"plan needs an xarray Dataset, got {type(ds).__name__}")
@@ -377,7 +389,14 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
 
 
 def area_weights(obj: xr.Dataset | xr.DataArray, lat: str) -> xr.DataArray:
-    """cos(latitude) weights; the code renderer emits this exact expression."""
+    """cos(latitude) weights; the code renderer emits this exact expression.
+
+    Example:
+        >>> import xarray as xr
+        >>> ds = xr.Dataset(coords={"lat": [-60.0, 0.0, 60.0]})
+        >>> area_weights(ds, "lat").values.round(3).tolist()
+        [0.5, 1.0, 0.5]
+    """
     return np.cos(np.deg2rad(obj[lat]))
 
 
@@ -411,7 +430,16 @@ def _execute_one(obj: Any, op: Op) -> Any:
 
 
 def execute(ds: xr.Dataset, ops: Iterable[Op]) -> xr.Dataset | xr.DataArray:
-    """Apply ``ops`` to ``ds`` lazily (never loads data variables); ``ds`` is not modified."""
+    """Apply ``ops`` to ``ds`` lazily (never loads data variables); ``ds`` is not modified.
+
+    Example:
+        >>> import numpy as np, xarray as xr
+        >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
+        ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
+        >>> ops = (Op.make("select_variable", name="t"), Op.make("zonal_mean", dim="lon"))
+        >>> execute(ds, ops).dims
+        ('lat',)
+    """
     obj: Any = ds
     for op in ops:
         obj = _execute_one(obj, op)
@@ -419,7 +447,15 @@ def execute(ds: xr.Dataset, ops: Iterable[Op]) -> xr.Dataset | xr.DataArray:
 
 
 def apply(ds: xr.Dataset, sel: Selection) -> xr.Dataset | xr.DataArray:
-    """``execute(ds, plan(ds, sel))``: the lazy subset (DataArray for one variable)."""
+    """``execute(ds, plan(ds, sel))``: the lazy subset (DataArray for one variable).
+
+    Example:
+        >>> import numpy as np, xarray as xr
+        >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
+        ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
+        >>> apply(ds, Selection(variables=("t",), bbox=(0, -5, 100, 15))).shape
+        (2, 2)
+    """
     return execute(ds, plan(ds, sel))
 
 
@@ -474,5 +510,10 @@ def _describe_one(op: Op) -> str:
 
 
 def describe(ops: Iterable[Op]) -> list[str]:
-    """One plain-English line per op, for the UI."""
+    """One plain-English line per op, for the UI.
+
+    Example:
+        >>> describe([Op.make("select_variable", name="sst"), Op.make("time_mean", dim="time")])
+        ["Variable 'sst'", "Mean over time 'time'"]
+    """
     return [_describe_one(op) for op in ops]

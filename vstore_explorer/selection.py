@@ -98,7 +98,12 @@ def _is_text(value: Any) -> bool:
 
 
 def bbox_width(west: float, east: float) -> float:
-    """Degrees of longitude a box spans eastward from ``west`` to ``east`` (west > east wraps)."""
+    """Degrees of longitude a box spans eastward from ``west`` to ``east`` (west > east wraps).
+
+    Example:
+        >>> bbox_width(-10, 20), bbox_width(170, -170)
+        (30, 20.0)
+    """
     return east - west if west < east else east - west + 360.0
 
 
@@ -115,6 +120,13 @@ class Selection:
         level: a vertical coordinate value: the nearest level.
         reduction: ``none``, ``area_mean`` (cos-latitude weighted), ``time_mean``, ``zonal_mean``.
         stride: keep every ``stride``-th latitude and longitude (preview decimation).
+
+    Example:
+        >>> sel = Selection(variables=("sst",), bbox=(170, -10, -170, 10), reduction="area_mean")
+        >>> sel.bbox
+        (170.0, -10.0, -170.0, 10.0)
+        >>> Selection.from_dict(sel.to_dict()) == sel
+        True
     """
 
     variables: tuple[str, ...] = ()

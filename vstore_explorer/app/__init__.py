@@ -18,7 +18,12 @@ __all__ = ["explore"]
 
 
 def explore(catalog: Any = "demo", **kwargs: Any) -> Explorer:
-    """The explorer app (a Panel ``Viewer``); see :func:`vstore_explorer.app.explorer.explore`."""
+    """The explorer app (a Panel ``Viewer``); see :func:`vstore_explorer.app.explorer.explore`.
+
+    Example:
+        >>> app = explore("demo")  # doctest: +SKIP
+        >>> app.servable()  # in a `panel serve` script  # doctest: +SKIP
+    """
     from vstore_explorer.app.explorer import explore as _explore
 
     return _explore(catalog, **kwargs)

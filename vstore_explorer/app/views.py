@@ -6,7 +6,9 @@ sync both ways. Every widget and pane has a stable ``vx-*`` CSS class for browse
 
 from __future__ import annotations
 
+import html
 import io
+import unicodedata
 from types import MappingProxyType
 from typing import Any
 
@@ -37,6 +39,18 @@ COPY_ICON = (
 
 def _css(name: str) -> list[str]:
     return [f"vx-{name}"]
+
+
+def _text(value: Any) -> str:
+    """Untrusted text (catalog metadata, error messages) made safe for a Markdown pane: HTML
+    escaped (Markdown panes render raw HTML) and control characters dropped.
+
+    Example:
+        >>> _text("<img src=x onerror=alert(1)> & co")
+        '&lt;img src=x onerror=alert(1)&gt; &amp; co'
+    """
+    text = "".join(ch for ch in str(value) if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return html.escape(text, quote=False)
 
 
 class SearchView(Viewer):
@@ -135,11 +149,14 @@ class CollectionView(Viewer):
             return "*Pick a collection in the results.*"
         box = c.bbox
         extent = ", ".join(f"{v:g}" for v in box.as_tuple()) if box else "-"
-        abstract = c.abstract if len(c.abstract) < 600 else c.abstract[:600] + "…"
-        stores = "\n".join(f"- **{link.kind}** `{link.url}`" for link in c.stores) or "- none"
+        abstract = _text(c.abstract if len(c.abstract) < 600 else c.abstract[:600] + "…")
+        stores = (
+            "\n".join(f"- **{link.kind}** <code>{_text(link.url)}</code>" for link in c.stores)
+            or "- none"
+        )
         return (
-            f"**{c.title}**  \n`{c.short_name}` {c.version} · {c.provider or ''} · "
-            f"{c.concept_id or ''}\n\n{abstract}\n\n"
+            f"**{_text(c.title)}**  \n<code>{_text(c.short_name)}</code> {_text(c.version)} · "
+            f"{_text(c.provider or '')} · {_text(c.concept_id or '')}\n\n{abstract}\n\n"
             f"**Time:** {c.time_range_text()}  \n**Box (W,S,E,N):** {extent}\n\n"
             f"**Virtual stores:**\n{stores}"
         )
@@ -213,7 +230,7 @@ class SubsetView(Viewer):
 
     def _cost(self) -> str:
         text = self.state.cost_text
-        return f"**Cost:** {text}" if text else "**Cost:** -"
+        return f"**Cost:** {_text(text)}" if text else "**Cost:** -"
 
     def _confirmation(self, *_: Any) -> None:
         self.confirm.visible = self.state.needs_confirmation
@@ -371,7 +388,7 @@ class StatusView(Viewer):
         super().__init__(**params)
         s = self.state
         self.alert = pn.pane.Alert(
-            s.alert,
+            _text(s.alert),
             alert_type=s.alert_level,
             visible=bool(s.alert),
             css_classes=_css("alert"),
@@ -384,14 +401,16 @@ class StatusView(Viewer):
             width=300,
             css_classes=_css("progress"),
         )
-        self.status = pn.pane.Markdown(s.status, css_classes=_css("status"))
+        self.status = pn.pane.Markdown(_text(s.status), css_classes=_css("status"))
         s.param.watch(self._alert, ["alert", "alert_level"])
         s.param.watch(self._progress, ["progress", "busy"])
-        s.param.watch(lambda e: setattr(self.status, "object", e.new), "status")
+        s.param.watch(lambda e: setattr(self.status, "object", _text(e.new)), "status")
 
     def _alert(self, *_: Any) -> None:
         s = self.state
-        self.alert.param.update(object=s.alert, alert_type=s.alert_level, visible=bool(s.alert))
+        self.alert.param.update(
+            object=_text(s.alert), alert_type=s.alert_level, visible=bool(s.alert)
+        )
 
     def _progress(self, *_: Any) -> None:
         s = self.state

@@ -36,7 +36,19 @@ from vstore_explorer.stores.urls import common_prefix, scheme_of, to_url
 
 @dataclass(frozen=True)
 class StoreUpdate:
-    """What a build or append did."""
+    """What a build or append did.
+
+    Example:
+        >>> update = StoreUpdate("file:///stores/gldas.icechunk", "main", "SNAP2", "SNAP1",
+        ...                      added=("g3.nc4",), tag="v2", seconds=1.5)
+        >>> update.changed
+        True
+        >>> print(update.summary())
+        store     file:///stores/gldas.icechunk (branch main)
+        snapshot  SNAP2, tagged v2
+        added     1 granule(s)
+        took      1.5 s
+    """
 
     store: str
     branch: str
@@ -108,6 +120,12 @@ def build_icechunk(
 
     The repository gets one virtual chunk container, for ``container_prefix`` (default: the folder
     shared by all granules), so the store's own config says which prefix readers must authorize.
+
+    Example:
+        >>> update = build_icechunk(["/data/g1.nc4", "/data/g2.nc4"], "/stores/gldas.icechunk",
+        ...                         tag="v1", message="initial build")  # doctest: +SKIP
+        >>> update.added  # doctest: +SKIP
+        ('file:///data/g1.nc4', 'file:///data/g2.nc4')
     """
     import icechunk
 
@@ -192,6 +210,12 @@ def append_icechunk(
     of the store's virtual chunk containers, or whose time is not after the store's last time, is
     refused with a :class:`GranuleMismatchError` naming it, and nothing is written. If another writer
     commits first, the append is re-planned on the new tip (granules it added are then skipped).
+
+    Example:
+        >>> update = append_icechunk(["/data/g2.nc4", "/data/g3.nc4"], "/stores/gldas.icechunk",
+        ...                          tag="v2")  # doctest: +SKIP
+        >>> update.skipped  # g2 was already in the store  # doctest: +SKIP
+        ('file:///data/g2.nc4',)
     """
     import icechunk
 

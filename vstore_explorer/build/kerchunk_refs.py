@@ -53,6 +53,11 @@ def build_kerchunk(
 
     ``format`` defaults from the suffix (``.json`` or ``.parq``/``.parquet``). The output is written
     to a temporary sibling and moved into place, so a failed build leaves any previous file intact.
+
+    Example:
+        >>> update = build_kerchunk(["/data/a.nc", "/data/b.nc"], "/stores/sst.parq")  # doctest: +SKIP
+        >>> update.branch  # Kerchunk references have no versions  # doctest: +SKIP
+        ''
     """
     from kerchunk.df import refs_to_dataframe
 

@@ -85,6 +85,11 @@ def open_catalog(
     """A CMR catalog (``cmr="ops"|"uat"|URL``) or a local one (``path=``): exactly one of them.
 
     ``timeout`` and ``retries`` apply to CMR only.
+
+    Example:
+        >>> open_catalog(cmr="uat", timeout=10).base_url
+        'https://cmr.uat.earthdata.nasa.gov/search/'
+        >>> local = open_catalog(path="records/")  # doctest: +SKIP
     """
     if (cmr is None) == (path is None):
         raise ValueError("give exactly one of cmr= ('ops', 'uat' or a URL) and path= (a folder)")
@@ -134,5 +139,11 @@ def search(
 def granules(
     collection: object, *, catalog: str | Path | Catalog = "demo", **filters: object
 ) -> SearchResults:
-    """Granules of ``collection`` (a Collection, concept id or short name) in ``catalog``."""
+    """Granules of ``collection`` (a Collection, concept id or short name) in ``catalog``.
+
+    Example:
+        >>> found = granules("AIRS3STD_DEMO", limit=3)  # the demo archive  # doctest: +SKIP
+        >>> [g.time_start.date().isoformat() for g in found]  # doctest: +SKIP
+        ['2023-01-01', '2023-01-02', '2023-01-03']
+    """
     return resolve_catalog(catalog).granules(collection, **filters)  # type: ignore[arg-type]

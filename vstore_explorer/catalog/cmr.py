@@ -156,6 +156,7 @@ class _Pager:
 
     def __iter__(self) -> Iterator[Any]:
         search_after: str | None = None
+        cursors: set[str] = set()
         while True:
             response, body = self._catalog._request(
                 self._url, {"page_size": self._page_size}, search_after=search_after
@@ -168,13 +169,21 @@ class _Pager:
                 )
             if not items:  # an empty page ends the search
                 return
+            next_cursor = response.headers.get("CMR-Search-After")
+            if next_cursor and next_cursor in cursors:  # this page repeats one already yielded
+                raise CMRError(
+                    f"CMR at {self._url} sent a paging cursor (CMR-Search-After) it had sent "
+                    "before; stopped paging instead of repeating records",
+                    url=self._url,
+                )
             for item in items:
                 record = self._parse_or_warn(item)
                 if record is not None and (self._keep is None or self._keep(record)):
                     yield record
-            search_after = response.headers.get("CMR-Search-After")
-            if not search_after:  # defensive: without a cursor the next page would repeat
+            if not next_cursor:  # defensive: without a cursor the next page would repeat
                 return
+            cursors.add(next_cursor)
+            search_after = next_cursor
 
     def _parse_or_warn(self, item: Any) -> Any:
         try:
@@ -405,6 +414,12 @@ class CMRCatalog:
                 continue
             except requests.ConnectionError as exc:
                 failure = f"connection error ({type(exc).__name__})"
+                continue
+            except (
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ):
+                failure = "incomplete answer (the connection broke mid-body)"
                 continue
             if response.status_code in RETRY_STATUSES:
                 failure = f"HTTP {response.status_code}"

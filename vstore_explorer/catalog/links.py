@@ -37,6 +37,11 @@ class StoreLink:
         s3_credentials_url: the DAAC's ``s3credentials`` endpoint (UMM-C DirectDistributionInformation).
         provider: the CMR provider of the collection (e.g. ``POCLOUD``), used to ask earthaccess for
             credentials.
+
+    Example:
+        >>> link = StoreLink("s3://bucket/sst.icechunk", kind="icechunk", region="us-west-2")
+        >>> link.is_known, link.to_dict()
+        (True, {'url': 's3://bucket/sst.icechunk', 'kind': 'icechunk', 'region': 'us-west-2'})
     """
 
     url: str

@@ -41,7 +41,14 @@ Progress = Callable[[str], None]
 
 
 def default_cache_dir() -> Path:
-    """``$VSTORE_EXPLORER_CACHE`` or the platform's user cache folder, plus ``demo``."""
+    """``$VSTORE_EXPLORER_CACHE`` or the platform's user cache folder, plus ``demo``.
+
+    Example:
+        >>> default_cache_dir().is_absolute()
+        True
+        >>> default_cache_dir()  # doctest: +SKIP
+        PosixPath('/home/me/.cache/vstore-explorer/demo')
+    """
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env).expanduser().resolve()
@@ -56,6 +63,14 @@ def counts_for(size: str | int, products: Mapping[str, Any]) -> dict[str, int]:
     ``tiny`` (tests): 6 steps each; ``small``: a month; ``default``: each product's default
     (a year of daily files, a month of 3-hourly ones); an integer: that many days (daily products)
     and at most a month of 3-hourly steps.
+
+    Example:
+        >>> from vstore_explorer.demo.products import PRODUCTS
+        >>> counts = counts_for(10, PRODUCTS)
+        >>> counts["DEMO_25km-VSTOREDEMO-L4-GLOB-v01"], counts["GLDAS_NOAH025_3H_DEMO"]
+        (10, 80)
+        >>> set(counts_for("tiny", PRODUCTS).values())
+        {6}
     """
     counts: dict[str, int] = {}
     for name, product in products.items():
@@ -75,7 +90,13 @@ def counts_for(size: str | int, products: Mapping[str, Any]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class DemoCollection:
-    """One demo collection: where its granules, stores and records are."""
+    """One demo collection: where its granules, stores and records are.
+
+    Example:
+        >>> sst = ensure_demo().collection("DEMO_25km-VSTOREDEMO-L4-GLOB-v01")  # doctest: +SKIP
+        >>> sst.link("kerchunk-json").url.rsplit("/", 1)[-1]  # doctest: +SKIP
+        'DEMO_25km-VSTOREDEMO-L4-GLOB-v01.json'
+    """
 
     short_name: str
     title: str
@@ -95,7 +116,13 @@ class DemoCollection:
 
 @dataclass(frozen=True)
 class DemoArchive:
-    """A complete demo archive on disk."""
+    """A complete demo archive on disk.
+
+    Example:
+        >>> archive = ensure_demo(size="tiny")  # doctest: +SKIP
+        >>> archive.size, archive.records_dir.name  # doctest: +SKIP
+        ('tiny', 'records')
+    """
 
     root: Path
     size: str
@@ -172,7 +199,14 @@ class DemoArchive:
 
 
 def load_demo(root: Path | str | None = None) -> DemoArchive | None:
-    """The archive at ``root`` if it is complete (its marker is present and readable), else None."""
+    """The archive at ``root`` if it is complete (its marker is present and readable), else None.
+
+    Example:
+        >>> load_demo("/nonexistent/demo") is None
+        True
+        >>> load_demo().size  # doctest: +SKIP
+        'default'
+    """
     root = Path(root).expanduser().resolve() if root else default_cache_dir()
     try:
         data = json.loads((root / MARKER).read_text())
@@ -214,7 +248,12 @@ def ensure_demo(
 
 
 def default_catalog_path() -> Path:
-    """The records folder of the default demo archive (building it on first use)."""
+    """The records folder of the default demo archive (building it on first use).
+
+    Example:
+        >>> from vstore_explorer.catalog import open_catalog
+        >>> catalog = open_catalog(path=default_catalog_path())  # doctest: +SKIP
+    """
     return ensure_demo(progress=_stderr).records_dir
 
 
@@ -240,6 +279,12 @@ def build_demo(
         products: short names to build (default: all).
         workers: processes writing granules / threads virtualizing them.
         progress: called with one line per step.
+
+    Example:
+        >>> archive = build_demo("/tmp/vstore-demo", size="tiny",
+        ...                      products=("AIRS3STD_DEMO",), progress=print)  # doctest: +SKIP
+        >>> [c.granules for c in archive.collections]  # doctest: +SKIP
+        [6]
     """
     from vstore_explorer.demo.products import PRODUCTS
 

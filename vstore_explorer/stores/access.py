@@ -22,12 +22,28 @@ from vstore_explorer.stores.urls import bucket_and_key, scheme_of, to_url
 
 
 class ContainerAccessError(PermissionError):
-    """A virtual chunk container (a URL prefix of granules) cannot be read with the given access."""
+    """A virtual chunk container (a URL prefix of granules) cannot be read with the given access.
+
+    Example:
+        >>> try:
+        ...     Access().icechunk_container_credential("s3://private-bucket/granules/")
+        ... except ContainerAccessError as exc:
+        ...     print(str(exc).split(":")[0])
+        no credentials for the virtual chunk container 's3
+    """
 
 
 @dataclass(frozen=True, repr=False)
 class S3Credentials:
-    """Static (or temporary) S3 credentials. The repr never shows them."""
+    """Static (or temporary) S3 credentials. The repr never shows them.
+
+    Example:
+        >>> creds = S3Credentials("AKIDEXAMPLE", "not-shown", session_token="token")
+        >>> creds
+        S3Credentials(access_key_id='***', secret_access_key='***')
+        >>> creds.access_key_id
+        'AKIDEXAMPLE'
+    """
 
     access_key_id: str
     secret_access_key: str
@@ -67,6 +83,12 @@ class Access:
         credentials: credentials for the store itself and, unless overridden, its containers.
         container_credentials: per URL prefix credentials for virtual chunk containers
             (``None`` value = anonymous for that prefix).
+
+    Example:
+        >>> access = Access(region="us-west-2", anonymous=True,
+        ...                 container_credentials={"s3://bucket/granules/": None})
+        >>> repr(access).split(", ")[1:]
+        ["region='us-west-2'", 'anonymous=True', 'container_credentials=<1 prefixes>)']
     """
 
     endpoint_url: str | None = None

@@ -29,12 +29,27 @@ ChunksArg = dict[str, int] | None
 
 
 class StoreOpenError(RuntimeError):
-    """A store could not be opened; the message names the store and what to do."""
+    """A store could not be opened; the message names the store and what to do.
+
+    Example:
+        >>> try:
+        ...     connect("/no/such/store.icechunk")
+        ... except StoreOpenError as exc:
+        ...     print(exc)
+        no Icechunk repository at file:///no/such/store.icechunk
+    """
 
 
 @dataclass(frozen=True)
 class StoreHandle:
-    """An opened store: its lazy dataset and how to size its chunks without reading them."""
+    """An opened store: its lazy dataset and how to size its chunks without reading them.
+
+    Example:
+        >>> handle = connect("/data/sst.icechunk", tag="v1")  # doctest: +SKIP
+        >>> handle.chunk_key("analysed_sst", (0, 1, 2))  # doctest: +SKIP
+        'analysed_sst/c/0/1/2'
+        >>> ds = handle.dataset  # doctest: +SKIP
+    """
 
     link: StoreLink
     version: Version
@@ -83,7 +98,16 @@ class StoreHandle:
 
 
 def resolve_access(link: StoreLink, credentials: Credentials = None) -> Access:
-    """The :class:`Access` for a link: explicit credentials win; Earthdata ones come from earthaccess."""
+    """The :class:`Access` for a link: explicit credentials win; Earthdata ones come from earthaccess.
+
+    Example:
+        >>> link = StoreLink("s3://bucket/sst.icechunk", kind="icechunk", region="us-west-2",
+        ...                  anonymous=True)
+        >>> resolve_access(link)
+        Access(endpoint_url=None, region='us-west-2', anonymous=True)
+        >>> resolve_access(link, credentials=S3Credentials("AKIDEXAMPLE", "not-shown"))
+        Access(endpoint_url=None, region='us-west-2', credentials=***)
+    """
     if isinstance(credentials, Access):
         return credentials
     base = {"endpoint_url": link.endpoint_url, "region": link.region}
@@ -106,7 +130,14 @@ def resolve_access(link: StoreLink, credentials: Credentials = None) -> Access:
 
 
 def earthdata_credentials(link: StoreLink) -> S3Credentials:
-    """Temporary S3 credentials from earthaccess for the link's DAAC (needs an Earthdata login)."""
+    """Temporary S3 credentials from earthaccess for the link's DAAC (needs an Earthdata login).
+
+    Example:
+        >>> link = StoreLink("s3://podaac-ops-cumulus-protected/MUR.icechunk", kind="icechunk",
+        ...                  requires_earthdata=True, provider="POCLOUD")
+        >>> earthdata_credentials(link)  # doctest: +SKIP
+        S3Credentials(access_key_id='***', secret_access_key='***')
+    """
     import earthaccess
 
     auth = earthaccess.login()
@@ -126,7 +157,14 @@ def earthdata_credentials(link: StoreLink) -> S3Credentials:
 
 
 def as_link(link: StoreLink | str) -> StoreLink:
-    """A :class:`StoreLink` from a link or a path/URL (kind inferred from the suffix)."""
+    """A :class:`StoreLink` from a link or a path/URL (kind inferred from the suffix).
+
+    Example:
+        >>> as_link("/data/refs.json").url, as_link("/data/refs.json").kind
+        ('file:///data/refs.json', 'kerchunk-json')
+        >>> as_link("https://host/refs/mur.parq").kind, as_link("s3://bucket/sst.icechunk/").kind
+        ('kerchunk-parquet', 'icechunk')
+    """
     if isinstance(link, StoreLink):
         return link
     url = to_url(link)
@@ -156,7 +194,14 @@ def connect(
     credentials: Credentials = None,
     chunks: ChunksArg = None,
 ) -> StoreHandle:
-    """Open a store lazily and return its :class:`StoreHandle`."""
+    """Open a store lazily and return its :class:`StoreHandle`.
+
+    Example:
+        >>> handle = connect("s3://bucket/sst.icechunk", tag="v1",
+        ...                  credentials="anonymous")  # doctest: +SKIP
+        >>> handle.version.label  # doctest: +SKIP
+        'tag v1'
+    """
     link = as_link(link)
     if branch is None and tag is None and snapshot is None:
         branch = link.branch
@@ -261,7 +306,13 @@ def _connect_icechunk(
 
 
 def list_versions(link: StoreLink | str, *, credentials: Credentials = None) -> StoreVersions:
-    """Branches, tags and history (messages and times) of an Icechunk store."""
+    """Branches, tags and history (messages and times) of an Icechunk store.
+
+    Example:
+        >>> versions = list_versions("/data/sst.icechunk")  # doctest: +SKIP
+        >>> sorted(versions.branches)  # doctest: +SKIP
+        ['main']
+    """
     link = as_link(link)
     if link.kind != "icechunk":
         raise ValueError(f"{link.kind} stores have no versions")
@@ -283,7 +334,13 @@ def _run(coro: Any) -> Any:
 
 # -- Kerchunk -----------------------------------------------------------------------------------
 def kerchunk_storage_options(link: StoreLink, access: Access) -> dict[str, Any]:
-    """fsspec ``reference://`` options for a Kerchunk JSON file or Parquet folder."""
+    """fsspec ``reference://`` options for a Kerchunk JSON file or Parquet folder.
+
+    Example:
+        >>> link = StoreLink("/data/refs.json", kind="kerchunk-json")  # granules on s3://
+        >>> kerchunk_storage_options(link, Access(anonymous=True))  # doctest: +SKIP
+        {'fo': '/data/refs.json', 'remote_protocol': 's3', 'remote_options': {'anon': True}}
+    """
     url = to_url(link.url)
     fo = str(local_path(url)) if scheme_of(url) == "file" else url
     options: dict[str, Any] = {"fo": fo}

@@ -33,6 +33,13 @@ _LOCATION = re.compile(
 )
 _MISSING = re.compile(r"not found|NoSuchKey|No such file", re.IGNORECASE)
 _DENIED = re.compile(r"AccessDenied|Access Denied|Forbidden", re.IGNORECASE)
+_UNREACHABLE = re.compile(
+    r"Connection refused|connect error|Connection reset|dispatch failure|timed out|Broken pipe"
+    r"|error reading a body|end of file before message length",
+    re.IGNORECASE,
+)
+_SHORT = re.compile(r"object was only (?P<size>\d+) bytes long")  # a granule cut short
+_TOO_SMALL = re.compile(r"not enough data\. Expected: \((?P<length>\d+)\)")  # on S3
 
 
 class GranuleReadError(OSError):
@@ -143,6 +150,17 @@ def explain(
             "can read it (Access(container_credentials={prefix: S3Credentials(...)}), "
             "credentials='earthdata' for NASA data), or anonymous access for a public bucket"
         )
+    if not failed.missing and _UNREACHABLE.search(failed.cause):  # the server, not the granule
+        remote = [p for p in containers if scheme_of(p) != "file"] or list(containers)
+        named = ", ".join(repr(p) for p in remote) or "its virtual chunk container"
+        return GranuleReadError(
+            f"cannot read {what}: the server of {failed.location or named} could not be reached "
+            f"or broke off the transfer [{failed.cause}]. The object store or the network is "
+            "down: try again later (the store and its granules are unchanged).",
+            variable=failed.variable,
+            chunk=chunk,
+            url=failed.location,
+        )
     urls = locate(failed) if locate is not None else []
     url = urls[0] if urls else failed.location
     state = "was not found" if failed.missing else "could not be read"
@@ -179,9 +197,19 @@ def icechunk_locator(session: Any, access: Access) -> Locator:
             found = _matching(urls, failed.location)
             if found:
                 return found
-        if not failed.missing or len(urls) > MAX_PROBES:
+        if len(urls) > MAX_PROBES:
             return []
-        return missing_granules(urls, access)
+        if failed.missing:
+            return missing_granules(urls, access)
+        short = _SHORT.search(failed.cause)
+        if short:  # a truncated granule: the one whose size is the size the error reports
+            return granules_of_size(urls, access, int(short.group("size")))
+        small = _TOO_SMALL.search(failed.cause)
+        if small:  # only a granule smaller than the chunk cannot hold it: named if it is alone
+            length = int(small.group("length"))
+            found = [u for u, n in zip(urls, _sizes(urls, access), strict=True) if n and n < length]
+            return found if len(found) == 1 else []
+        return []
 
     return locate
 
@@ -199,6 +227,45 @@ def kerchunk_locator(references: Any) -> Locator:
         return []
 
     return locate
+
+
+def granules_of_size(urls: Sequence[str], access: Access, size: int) -> list[str]:
+    """The URLs among ``urls`` whose object or file is ``size`` bytes long (checked concurrently)."""
+    sizes = _sizes(urls, access)
+    return [u for u, n in zip(urls, sizes, strict=True) if n == size]
+
+
+def _sizes(urls: Sequence[str], access: Access) -> list[int | None]:
+    """The size of each URL's object or file (None when it cannot be known)."""
+    import obstore
+
+    from vstore_explorer.stores.open import _run
+
+    stores: dict[str, Any] = {}
+
+    async def size(url: str) -> int | None:
+        if scheme_of(url) == "file":
+            path = local_path(url)
+            return path.stat().st_size if path.exists() else None
+        root, path = _root_and_path(url)
+        store = stores.setdefault(root, access.obstore_store(url))
+        try:
+            return int((await obstore.head_async(store, path))["size"])
+        except Exception:
+            return None
+
+    async def check() -> list[int | None]:
+        return list(await asyncio.gather(*(size(u) for u in urls)))
+
+    return _run(check())
+
+
+def _root_and_path(url: str) -> tuple[str, str]:
+    if scheme_of(url) == "s3":
+        bucket, path = bucket_and_key(url)
+        return f"s3://{bucket}", path
+    root, _, path = url.partition("://")[2].partition("/")
+    return url.split("://", 1)[0] + "://" + root, path
 
 
 def missing_granules(urls: Sequence[str], access: Access) -> list[str]:
