@@ -343,8 +343,8 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
         >>> import numpy as np, xarray as xr
         >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
         ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
-        >>> [op.name for op in plan(ds, Selection(variables=("t",), point=(90, 0)))]
-        ['select_variable', 'point_nearest']
+        >>> tuple(op.name for op in plan(ds, Selection(variables=("t",), point=(90, 0))))
+        ('select_variable', 'point_nearest')
     """
     if not isinstance(ds, xr.Dataset):
         raise ValueError(f"plan needs an xarray Dataset, got {type(ds).__name__}")

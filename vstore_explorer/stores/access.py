@@ -87,8 +87,8 @@ class Access:
     Example:
         >>> access = Access(region="us-west-2", anonymous=True,
         ...                 container_credentials={"s3://bucket/granules/": None})
-        >>> repr(access).split(", ")[1:]
-        ["region='us-west-2'", 'anonymous=True', 'container_credentials=<1 prefixes>)']
+        >>> "region='us-west-2'" in repr(access), "<1 prefixes>" in repr(access)
+        (True, True)
     """
 
     endpoint_url: str | None = None
