@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.net import free_port
 from tests.plugins.paths import PROJECT_ROOT
 
 CHROMIUM = Path(os.environ.get("VSTORE_CHROMIUM", "/usr/bin/chromium"))
@@ -40,13 +40,6 @@ VIEWPORT = {"width": 1400, "height": 1100}
 DOCS_IMAGES = PROJECT_ROOT / "docs" / "images"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SERVE_TIMEOUT = 90.0  # seconds for a server to answer (imports, warm-up)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on at 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> float:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tests.net import free_port
 from vstore_explorer.catalog.links import StoreLink
 from vstore_explorer.stores.access import Access, S3Credentials
 
@@ -72,12 +72,6 @@ def public_read_policy(bucket: str, actions: Iterable[str] = ("s3:GetObject",)) 
             ],
         }
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _action(method: str, key: str, query: dict[str, list[str]]) -> str:
@@ -161,7 +155,7 @@ class LoopbackS3:
     credentials = S3Credentials(KEY, KEY)
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()

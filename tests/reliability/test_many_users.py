@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from tests.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SST = "DEMO_25km-VSTOREDEMO-L4-GLOB-v01"
 USERS = 10
@@ -25,12 +27,6 @@ USERS = 10
 # of one session's state — store handle, plots, documents — is tens of MB per session)
 LEAK_TOLERANCE_MB = 60
 REAP_SECONDS = 35  # Bokeh drops a closed session 15 s later, at its next 17 s check: <= 32 s
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _rss_mb(pid: int) -> float:
@@ -42,7 +38,7 @@ def _rss_mb(pid: int) -> float:
 @pytest.fixture(scope="module")
 def served(demo_records: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The dashboard served by the CLI in a subprocess; yields (port, process)."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
