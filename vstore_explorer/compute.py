@@ -91,10 +91,13 @@ def load(
     limits: Limits | None = None,
     client: Any = None,
     progress: Progress | None = None,
+    cost: Cost | None = None,
 ) -> xr.DataArray | xr.Dataset:
     """Read the result of ``sel``: cost checked first (:class:`~vstore_explorer.cost.CostLimitError`
     above ``limits``), then computed — on ``client`` (a ``distributed.Client``) when given.
 
+    ``cost`` is :func:`cost_of` for this very store and selection when the caller has it already
+    (the explorer shows it before loading): it is checked instead of estimated again.
     ``progress`` is called with the fraction of dask tasks done (0.0 .. 1.0). A chunk whose granule
     is missing or unreadable raises :class:`~vstore_explorer.stores.read_errors.GranuleReadError`
     naming the variable, the chunk and the granule URL.
@@ -106,7 +109,7 @@ def load(
     """
     handle = _handle(store)
     ops = plan(handle.dataset, _selection(sel))
-    check(_estimate(handle, ops), limits or Limits(), ops)
+    check(cost if cost is not None else _estimate(handle, ops), limits or Limits(), ops)
     lazy = execute(handle.dataset, ops)
     try:
         return compute(lazy, client=client, progress=progress)

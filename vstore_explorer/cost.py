@@ -1,7 +1,7 @@
 """What a selection will cost before anything is read: chunks, stored bytes, memory.
 
 The chunks a plan touches are found by running the same selection ops (:func:`ops.execute`) on a
-*probe*: a copy of the dataset whose variables are lazy zeros and which carries the integer
+*probe*: a copy of the dataset whose variables are lazily indexed zeros (nothing is allocated) and which carries the integer
 position of every element along each dimension. So the estimate follows exactly the selection the
 explorer and the exported script apply. Stored (compressed) sizes come from a ``chunk_nbytes``
 lookup — the Icechunk manifest or the Kerchunk references (exact) — or, without one, from the
@@ -20,10 +20,12 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import dask.array
 import numpy as np
 import xarray as xr
+from xarray.backends import BackendArray
+from xarray.core import indexing
 
 from vstore_explorer.ops import Op, describe, execute
 
@@ -172,15 +174,39 @@ def _storage_chunks(var: xr.DataArray) -> tuple[int, ...]:
     return tuple(int(n) or 1 for n in var.shape)
 
 
+class _Zeros(BackendArray):
+    """Zeros of a given shape and dtype that xarray indexes lazily (never materialised whole).
+
+    The probe's variables: selection ops compose on them without reading or allocating anything,
+    so probing a decade of global fields costs no more than probing a day.
+    """
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.shape = shape
+        self.dtype = dtype
+
+    def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
+        return indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.OUTER, self._raw
+        )
+
+    def _raw(self, key: tuple[Any, ...]) -> np.ndarray:
+        return np.zeros(np.empty(self.shape, dtype=bool)[key].shape, dtype=self.dtype)
+
+
 def _probe(ds: xr.Dataset, names: Iterable[str]) -> xr.Dataset:
     """The dataset's coordinates, lazy zero variables, and the element positions per dimension."""
-    probe = xr.Dataset(coords=ds.coords, attrs=ds.attrs)
-    for name in names:
-        var = ds[name]
-        zeros = dask.array.zeros(var.shape, dtype=var.dtype, chunks=-1)
-        probe[name] = xr.DataArray(zeros, dims=var.dims, attrs=var.attrs)
+    variables = {
+        name: xr.Variable(
+            ds[name].dims,
+            indexing.LazilyIndexedArray(_Zeros(ds[name].shape, ds[name].dtype)),
+            ds[name].attrs,
+        )
+        for name in names
+    }
     positions = {_INDEX.format(d): (d, np.arange(n)) for d, n in ds.sizes.items()}
-    return probe.assign_coords(positions)
+    coords = {str(k): v.variable for k, v in ds.coords.items()}
+    return xr.Dataset(variables, coords={**coords, **positions}, attrs=ds.attrs)
 
 
 def selected_positions(ds: xr.Dataset, ops: Sequence[Op]) -> dict[str, dict[str, np.ndarray]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.plugins import cmr_server as plugin
+from vstore_explorer.catalog.base import IncompleteResultsWarning
 from vstore_explorer.catalog.cmr import CMRCatalog, CMRError, CMRUnavailableError
 
 EXTRA_FAULTS = {
@@ -158,10 +160,30 @@ def test_truncated_or_dropped_answer_is_retried_then_a_clear_error(
 def test_empty_page_in_the_middle_stops_cleanly_without_duplicates(faulty_cmr: FaultyCMR) -> None:
     base = faulty_cmr.fault_url("emptymiddle")
     results = _catalog(base, page_size=3).search(provider="POCLOUD", cloud_hosted=True)
-    ids = [c.concept_id for c in results]
+    with pytest.warns(IncompleteResultsWarning, match="reported 21 hits but sent an empty page"):
+        ids = [c.concept_id for c in results]
     assert len(ids) == 3 and len(set(ids)) == 3  # the first page, then paging stops
     assert len(faulty_cmr.requests_for(base)) == 2  # no loop, no retry storm
     assert results.hits == 21  # the count still says how many CMR has
+    assert results.incomplete is not None and base in results.incomplete
+
+
+def test_the_explorer_says_when_cmr_broke_off_paging(faulty_cmr: FaultyCMR) -> None:
+    from vstore_explorer.app.state import ExplorerState
+
+    state = ExplorerState(catalog=_catalog(faulty_cmr.fault_url("emptymiddle"), page_size=3))
+    state.param.update(keyword="", has_virtual_store=False, limit=50)
+    assert len(state.search()) == 3  # what came, shown...
+    assert state.alert_level == "warning" and "results are incomplete" in state.alert  # ...and said
+    assert "hits but sent an empty page after 3" in state.alert and "Search again" in state.alert
+
+
+def test_a_complete_search_is_not_called_incomplete(faulty_cmr: FaultyCMR) -> None:
+    results = _catalog(faulty_cmr.url(), page_size=5).search(provider="POCLOUD", cloud_hosted=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IncompleteResultsWarning)
+        assert len(list(results)) == results.hits > 5
+    assert results.incomplete is None
 
 
 def test_cursor_that_never_advances_is_reported_not_looped(faulty_cmr: FaultyCMR) -> None:

@@ -19,6 +19,7 @@ import io
 import math
 import re
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import xarray as xr
 
 from vstore_explorer.app.query import VIEWS, ViewQuery, parse_version
 from vstore_explorer.axes import Axes, find_axes
+from vstore_explorer.catalog.base import IncompleteResultsWarning
 from vstore_explorer.catalog.records import Collection
 from vstore_explorer.compute import cost_of, load, subset, to_code
 from vstore_explorer.cost import Cost, CostLimitError, Limits, check
@@ -210,12 +212,16 @@ class ExplorerState(param.Parameterized):
                 has_virtual_store=True if self.has_virtual_store else None,
                 limit=self.limit,
             )
-            results = list(found)
+            with warnings.catch_warnings():  # said in the alert below instead
+                warnings.simplefilter("ignore", IncompleteResultsWarning)
+                results = list(found)
         except Exception as exc:  # the UI boundary: validation, network, malformed records
             self._fail(exc)
             return []
         self._clear()
         self.param.update(results=results, status=f"{len(results)} collection(s) found")
+        if getattr(found, "incomplete", None):
+            self.report(found.incomplete, "warning")
         return results
 
     def results_frame(self) -> pd.DataFrame:
@@ -563,6 +569,7 @@ class ExplorerState(param.Parameterized):
                 sel,
                 limits=NO_LIMITS if confirmed else self.limits,
                 progress=self._progress,
+                cost=cost,  # estimated by refresh for this selection: not estimated twice
             )
             if not isinstance(data, xr.DataArray):
                 raise ValueError("the explorer plots one variable at a time")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from vstore_explorer.catalog.base import (
     Catalog,
+    IncompleteResultsWarning,
     MalformedRecordError,
     MalformedRecordWarning,
     SearchResults,
@@ -41,6 +42,7 @@ __all__ = [
     "Granule",
     "LocalCatalog",
     "MalformedRecordError",
+    "IncompleteResultsWarning",
     "MalformedRecordWarning",
     "RelatedUrl",
     "S3Access",

@@ -40,6 +40,10 @@ class MalformedRecordWarning(UserWarning):
     """A malformed record was skipped; the search went on without it."""
 
 
+class IncompleteResultsWarning(UserWarning):
+    """The catalog stopped sending records before the number of hits it reported."""
+
+
 def validate_bbox(bbox: BBoxLike) -> BBox | None:
     """A ``(west, south, east, north)`` box in degrees, or ``None``.
 
@@ -269,6 +273,11 @@ class SearchResults[T]:
         if self._hits is None:
             self._hits = int(self._count())
         return self._hits
+
+    @property
+    def incomplete(self) -> str | None:
+        """Why the records stopped before the reported hits (paging broke off), else ``None``."""
+        return getattr(self._items, "incomplete", None)
 
     @property
     def fetched(self) -> int:

@@ -27,6 +27,7 @@ import requests
 from vstore_explorer.catalog.base import (
     BBoxLike,
     GranuleQuery,
+    IncompleteResultsWarning,
     MalformedRecordError,
     MalformedRecordWarning,
     SearchQuery,
@@ -141,6 +142,7 @@ class _Pager:
         self._parse = parse
         self._keep = keep
         self.hits: int | None = None
+        self.incomplete: str | None = None
 
     def _note_hits(self, response: requests.Response, body: Mapping[str, Any]) -> None:
         raw = response.headers.get("CMR-Hits", body.get("hits"))
@@ -157,6 +159,7 @@ class _Pager:
     def __iter__(self) -> Iterator[Any]:
         search_after: str | None = None
         cursors: set[str] = set()
+        served = 0
         while True:
             response, body = self._catalog._request(
                 self._url, {"page_size": self._page_size}, search_after=search_after
@@ -167,8 +170,11 @@ class _Pager:
                 raise CMRError(
                     f"CMR at {self._url} answered without an 'items' list", url=self._url
                 )
-            if not items:  # an empty page ends the search
+            if not items:  # an empty page ends the search (that is how CMR says "no more")
+                if self.hits is not None and served < self.hits:
+                    self._broke_off(served)
                 return
+            served += len(items)
             next_cursor = response.headers.get("CMR-Search-After")
             if next_cursor and next_cursor in cursors:  # this page repeats one already yielded
                 raise CMRError(
@@ -184,6 +190,14 @@ class _Pager:
                 return
             cursors.add(next_cursor)
             search_after = next_cursor
+
+    def _broke_off(self, served: int) -> None:
+        self.incomplete = (
+            f"CMR at {self._url} reported {self.hits:,} hits but sent an empty page after "
+            f"{served:,}: the results are incomplete (CMR may be busy). Search again, or narrow "
+            "the filters."
+        )
+        warnings.warn(self.incomplete, IncompleteResultsWarning, stacklevel=3)
 
     def _parse_or_warn(self, item: Any) -> Any:
         try:
