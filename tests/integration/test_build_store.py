@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
+import time
 from pathlib import Path
 
 import netCDF4
@@ -11,10 +13,13 @@ import numpy as np
 import pytest
 
 from vstore_explorer.build.errors import GranuleError, GranuleMismatchError
-from vstore_explorer.build.icechunk_store import append_icechunk, build_icechunk
+from vstore_explorer.build.icechunk_store import StoreUpdate, append_icechunk, build_icechunk
 from vstore_explorer.build.kerchunk_refs import build_kerchunk
 from vstore_explorer.cli import main
+from vstore_explorer.compute import load
+from vstore_explorer.selection import Selection
 from vstore_explorer.stores.open import connect, list_versions, open_store
+from vstore_explorer.stores.read_errors import GranuleReadError
 
 pytestmark = pytest.mark.filterwarnings("ignore::xarray.SerializationWarning")
 
@@ -213,8 +218,91 @@ def test_cli_build_and_append(gldas_files, tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "added     2 granule(s)" in out and "tagged v1" in out
+    assert "changes   reads refuse a granule modified after " in out
     assert main(["append", str(folder / "*.nc4"), "--store", str(store)]) == 0
     out = capsys.readouterr().out
     assert "added     2 granule(s)" in out and "skipped   2 granule(s)" in out
     assert main(["append", str(tmp_path / "nothing-*.nc4"), "--store", str(store)]) == 2
     assert "no granule matches" in capsys.readouterr().err
+
+
+# -- change checks (Icechunk's "last updated" checksum on every virtual ref) -----------------------
+def _wait_past(update: StoreUpdate) -> None:
+    """Sleep until a change made from now on is after the time ``update`` recorded (<= ~1 s)."""
+    assert update.checked_after is not None
+    time.sleep(max(0.0, update.checked_after.timestamp() + 0.05 - time.time()))
+
+
+def _values(store: Path, i: int) -> np.ndarray:
+    return connect(store).dataset[GLDAS_VAR].isel(time=i).values
+
+
+def test_build_and_append_record_when_granules_were_read(gldas_files, tmp_path):
+    store = tmp_path / "c.icechunk"
+    before = time.time()
+    built = build_icechunk(gldas_files[:2], store)
+    after = time.time()
+    stamp = built.checked_after.timestamp()
+    assert stamp == int(stamp) and math.ceil(before) <= stamp <= math.ceil(after)
+    assert built.checked_after.utcoffset().total_seconds() == 0
+    appended = append_icechunk(gldas_files[2:], store)
+    assert appended.checked_after >= built.checked_after
+    nothing = append_icechunk(gldas_files, store)
+    assert nothing.checked_after is None and not nothing.added
+    unchecked = build_icechunk(gldas_files, tmp_path / "u.icechunk", check_changes=False)
+    assert unchecked.checked_after is None
+    assert "changes   not checked" in unchecked.summary()
+    when = f"{built.checked_after:%Y-%m-%d %H:%M:%S}"
+    assert f"changes   reads refuse a granule modified after {when} UTC" in built.summary()
+
+
+def test_granule_written_just_before_the_build_reads(gldas_files, tmp_path):
+    # a granule written in the same second as the build must not look "changed" (whole seconds)
+    store = tmp_path / "fresh.icechunk"
+    fresh = gldas_files[0].parent / "fresh" / gldas_files[1].name
+    fresh.parent.mkdir()
+    for _ in range(3):  # three tries at different fractions of a second
+        shutil.copy(gldas_files[1], fresh)
+        build_icechunk([fresh], store, overwrite=True)
+        with netCDF4.Dataset(fresh) as nc:
+            np.testing.assert_array_equal(_values(store, 0), nc[GLDAS_VAR][0].filled(np.nan))
+        time.sleep(0.37)
+
+
+def test_append_checks_only_the_granules_it_adds(gldas_files, tmp_path):
+    store = tmp_path / "a.icechunk"
+    build_icechunk(gldas_files[:2], store, check_changes=False)
+    _wait_past(append_icechunk(gldas_files[2:], store))
+    first = _values(store, 0)
+    gldas_files[0].touch()  # same bytes, a new time: its ref was written without a check
+    gldas_files[2].touch()  # appended with a check: refused, and named
+    np.testing.assert_array_equal(_values(store, 0), first)
+    with pytest.raises(GranuleReadError) as err:
+        load(connect(store), Selection(variables=(GLDAS_VAR,), time=("2016-01-01T09:00",) * 2))
+    assert err.value.url == gldas_files[2].as_uri() and err.value.variable == GLDAS_VAR
+    assert "changed after it was added to the store" in str(err.value)
+
+
+def test_cli_no_change_check_lets_granules_be_rewritten_in_place(gldas_files, tmp_path, capsys):
+    store = tmp_path / "n.icechunk"
+    build = ["build", *map(str, gldas_files[:2]), "--store", str(store), "--no-change-check"]
+    assert main(build) == 0
+    assert "changes   not checked" in capsys.readouterr().out
+    append = ["append", *map(str, gldas_files[2:]), "--store", str(store), "--no-change-check"]
+    assert main(append) == 0
+    assert "changes   not checked" in capsys.readouterr().out
+    time.sleep(1.1)  # past any whole second the commands could have recorded
+    for path in gldas_files:  # rewritten in place with identical bytes
+        path.write_bytes(path.read_bytes())
+    for i, path in enumerate(gldas_files):
+        with netCDF4.Dataset(path) as nc:
+            np.testing.assert_array_equal(_values(store, i), nc[GLDAS_VAR][0].filled(np.nan))
+
+
+@pytest.mark.parametrize("command", ["build", "append"])
+def test_cli_help_explains_no_change_check(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--no-change-check" in help_text
+    assert "rewritten in place with identical bytes" in help_text

@@ -61,6 +61,18 @@ def access_from(args: argparse.Namespace) -> Access:
     return Access(endpoint_url=args.endpoint_url, region=args.region, anonymous=args.anonymous)
 
 
+def add_change_check_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-change-check``: do not make reads refuse granules modified after they were added."""
+    parser.add_argument(
+        "--no-change-check",
+        dest="check_changes",
+        action="store_false",
+        help="Icechunk only: let reads use granules modified after they were added (by default a "
+        "read refuses them, naming the granule, since their bytes may no longer match the store); "
+        "use it only when granules are rewritten in place with identical bytes",
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_source_arguments(parser)
     target = parser.add_mutually_exclusive_group(required=True)
@@ -73,6 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--message", help="commit message")
     parser.add_argument("--tag", help="tag the new snapshot")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing store")
+    add_change_check_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
             tag=args.tag,
             overwrite=args.overwrite,
             workers=args.workers,
+            check_changes=args.check_changes,
         )
     else:
         report = build_kerchunk(

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from vstore_explorer.build.cli import access_from, add_source_arguments, sources_from
+from vstore_explorer.build.cli import (
+    access_from,
+    add_change_check_argument,
+    add_source_arguments,
+    sources_from,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--branch", default="main", help="branch to append to (main)")
     parser.add_argument("--message", help="commit message")
     parser.add_argument("--tag", help="tag the new snapshot")
+    add_change_check_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         message=args.message,
         tag=args.tag,
         workers=args.workers,
+        check_changes=args.check_changes,
     )
     print(report.summary())
     return 0

@@ -5,6 +5,11 @@ same grid/chunks/variables/dtypes, times after the store's end) happens before a
 and an error at any step discards the session, so after a failure the branch still points at the
 same snapshot.
 
+Every new virtual chunk reference records when its granules were read (Icechunk's "last updated"
+checksum): a reader is then refused, with an error naming the granule, any chunk of a granule
+modified after that time (rewritten, replaced, truncated or corrupted), instead of decoding wrong
+bytes. ``check_changes=False`` turns this off for granules rewritten in place with identical bytes.
+
 Example:
     >>> report = build_icechunk(["/data/g1.nc4", "/data/g2.nc4"], "/stores/gldas.icechunk")  # doctest: +SKIP
     >>> report = append_icechunk(["/data/g3.nc4"], "/stores/gldas.icechunk", tag="v2")  # doctest: +SKIP
@@ -12,9 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import xarray as xr
@@ -33,6 +40,33 @@ from vstore_explorer.build.virtualize import (
 from vstore_explorer.stores.access import LOCAL, Access
 from vstore_explorer.stores.urls import common_prefix, scheme_of, to_url
 
+NO_CHANGE_CHECK = datetime.fromtimestamp(2**32 - 1, UTC)
+"""The latest time Icechunk can record (2106-02-07): no granule is ever modified after it."""
+
+
+def change_check_time(check_changes: bool = True, now: float | None = None) -> datetime:
+    """The "last updated" time to record on new virtual chunk references.
+
+    Icechunk keeps whole seconds (it drops the fraction) and refuses a chunk whose object was
+    modified after that second. ``now`` (default: the clock, read before the granules are) is
+    rounded *up* to a whole second, so a granule written earlier in the same second still reads and
+    any change after that second is refused; a change within that last fraction of a second is not
+    seen (on S3, which compares whole seconds of Last-Modified, nor one in the second after). The
+    builder's clock and the object store's must agree to within that second. VirtualiZarr always
+    records a time, so without checks the latest time Icechunk can hold is recorded.
+
+    Example:
+        >>> change_check_time(now=1_700_000_000.2).isoformat()
+        '2023-11-14T22:13:21+00:00'
+        >>> change_check_time(now=1_700_000_000.0).isoformat()
+        '2023-11-14T22:13:20+00:00'
+        >>> change_check_time(False) == NO_CHANGE_CHECK
+        True
+    """
+    if not check_changes:
+        return NO_CHANGE_CHECK
+    return datetime.fromtimestamp(math.ceil(time.time() if now is None else now), UTC)
+
 
 @dataclass(frozen=True)
 class StoreUpdate:
@@ -40,13 +74,15 @@ class StoreUpdate:
 
     Example:
         >>> update = StoreUpdate("file:///stores/gldas.icechunk", "main", "SNAP2", "SNAP1",
-        ...                      added=("g3.nc4",), tag="v2", seconds=1.5)
+        ...                      added=("g3.nc4",), tag="v2", seconds=1.5,
+        ...                      checked_after=datetime(2026, 11, 24, 14, 40, 12, tzinfo=UTC))
         >>> update.changed
         True
         >>> print(update.summary())
         store     file:///stores/gldas.icechunk (branch main)
         snapshot  SNAP2, tagged v2
         added     1 granule(s)
+        changes   reads refuse a granule modified after 2026-11-24 14:40:12 UTC
         took      1.5 s
     """
 
@@ -59,6 +95,8 @@ class StoreUpdate:
     tag: str | None = None
     seconds: float = 0.0
     containers: tuple[str, ...] = field(default=())
+    checked_after: datetime | None = None
+    """Reads refuse a granule added here that was modified after this time (None: not checked)."""
 
     @property
     def changed(self) -> bool:
@@ -76,6 +114,13 @@ class StoreUpdate:
         else:  # Kerchunk references have no versions
             lines = [f"refs      {self.store}"]
         lines.append(f"added     {len(self.added)} granule(s)")
+        if self.branch and self.added:
+            lines.append(
+                "changes   not checked (granules may be rewritten in place)"
+                if self.checked_after is None
+                else "changes   reads refuse a granule modified after "
+                f"{self.checked_after.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+            )
         if self.skipped:
             lines.append(f"skipped   {len(self.skipped)} granule(s) already in the store:")
             lines += [f"          {u}" for u in self.skipped[:10]]
@@ -115,11 +160,14 @@ def build_icechunk(
     overwrite: bool = False,
     loadable_variables: Sequence[str] | None = None,
     workers: int = 4,
+    check_changes: bool = True,
 ) -> StoreUpdate:
     """Create an Icechunk repository holding a virtual dataset of ``sources`` along ``dim``.
 
     The repository gets one virtual chunk container, for ``container_prefix`` (default: the folder
     shared by all granules), so the store's own config says which prefix readers must authorize.
+    With ``check_changes`` (default), reads refuse a granule modified after it was read here
+    (see :func:`change_check_time`); ``False`` lets granules be rewritten in place (same bytes).
 
     Example:
         >>> update = build_icechunk(["/data/g1.nc4", "/data/g2.nc4"], "/stores/gldas.icechunk",
@@ -130,6 +178,7 @@ def build_icechunk(
     import icechunk
 
     started = time.perf_counter()
+    checked_after = change_check_time(check_changes)  # before any granule is read
     sources = list(sources)
     urls = granule_urls(sources)
     prefix = container_prefix or common_prefix(urls)
@@ -165,7 +214,7 @@ def build_icechunk(
     )
     initial = repo.lookup_branch("main")
     session = repo.writable_session("main")
-    vds.vz.to_icechunk(session.store)
+    vds.vz.to_icechunk(session.store, last_updated_at=checked_after)
     snapshot = session.commit(message or f"build: {len(granules)} granule(s) along {dim}")
     if tag:
         repo.create_tag(tag, snapshot)
@@ -178,6 +227,7 @@ def build_icechunk(
         tag=tag,
         seconds=time.perf_counter() - started,
         containers=(prefix,),
+        checked_after=checked_after if check_changes else None,
     )
 
 
@@ -203,6 +253,7 @@ def append_icechunk(
     loadable_variables: Sequence[str] | None = None,
     workers: int = 4,
     max_conflict_retries: int = 3,
+    check_changes: bool = True,
 ) -> StoreUpdate:
     """Append granules along ``dim`` in one commit; granules already in the store are skipped.
 
@@ -210,6 +261,8 @@ def append_icechunk(
     of the store's virtual chunk containers, or whose time is not after the store's last time, is
     refused with a :class:`GranuleMismatchError` naming it, and nothing is written. If another writer
     commits first, the append is re-planned on the new tip (granules it added are then skipped).
+    ``check_changes`` applies to the new granules as in :func:`build_icechunk`; the granules
+    already in the store keep the time recorded when they were added.
 
     Example:
         >>> update = append_icechunk(["/data/g2.nc4", "/data/g3.nc4"], "/stores/gldas.icechunk",
@@ -220,6 +273,7 @@ def append_icechunk(
     import icechunk
 
     started = time.perf_counter()
+    checked_after = change_check_time(check_changes)  # before any granule is read
     sources = list(sources)
     urls = granule_urls(sources)
     by_url = dict(zip(urls, sources, strict=True))  # keep already-virtualized granules as given
@@ -267,7 +321,7 @@ def append_icechunk(
         vds = concat_granules(ordered, dim)
         # variables without the append dimension (grid mappings like ``crs``) are already stored
         vds = vds.drop_vars([n for n, v in vds.data_vars.items() if dim not in v.dims])
-        vds.vz.to_icechunk(session.store, append_dim=dim)
+        vds.vz.to_icechunk(session.store, append_dim=dim, last_updated_at=checked_after)
         try:
             snapshot = session.commit(message or f"append: {len(ordered)} granule(s) along {dim}")
         except icechunk.ConflictError as exc:  # another writer moved the branch: re-plan on its tip
@@ -285,6 +339,7 @@ def append_icechunk(
             tag=tag,
             seconds=time.perf_counter() - started,
             containers=tuple(containers),
+            checked_after=checked_after if check_changes else None,
         )
     raise BuildError(
         f"append to {store_url} kept conflicting with other writers ({last_error}); "

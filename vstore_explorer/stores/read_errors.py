@@ -5,7 +5,9 @@ the granule lives, its location (local files, HTTP) or only the server's answer 
 ``NoSuchKey``). :func:`explain` turns such an error into a :class:`GranuleReadError` naming the
 variable, the chunk and the granule URL (found from the message, the references, or by checking
 which of the store's granules is gone), or a :class:`ContainerAccessError` naming the container
-prefix when access was refused. Errors that are not failed chunk reads are left alone (``None``).
+prefix when access was refused. A granule modified after the store recorded it (Icechunk's
+"checksum ... has changed (URL)") is reported as changed, with its URL. Errors that are not failed
+chunk reads are left alone (``None``).
 
 Example:
     >>> failed = parse_failed_read(RuntimeError(
@@ -30,6 +32,9 @@ MAX_PROBES = 2000  # granules checked for existence when an error does not say w
 _KEY = re.compile(r'with key="(?P<ic>[^"]+)"|Reference "(?P<fs>[^"]+)"')
 _LOCATION = re.compile(
     r"Object at location (?P<ic>\S+) not found|failed to fetch target (?P<fs>\S+)"
+)
+_CHANGED = re.compile(  # Icechunk's "last updated" check: the object was modified after the build
+    r"checksum of the object owning the virtual chunk has changed \((?P<url>\S+)\)"
 )
 _MISSING = re.compile(r"not found|NoSuchKey|No such file", re.IGNORECASE)
 _DENIED = re.compile(r"AccessDenied|Access Denied|Forbidden", re.IGNORECASE)
@@ -74,6 +79,7 @@ class FailedRead:
     missing: bool
     denied: bool
     cause: str
+    changed: bool = False
 
     @property
     def variable(self) -> str:
@@ -113,15 +119,21 @@ def parse_failed_read(exc: BaseException) -> FailedRead | None:
         if key is None:
             continue
         location = _LOCATION.search(text)
+        changed = _CHANGED.search(everything)
         first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+        if location:
+            where: str | None = location.group("ic") or location.group("fs")
+        else:
+            where = changed.group("url") if changed else None
         return FailedRead(
             key=key.group("ic") or key.group("fs"),
-            location=(location.group("ic") or location.group("fs")) if location else None,
+            location=where,
             missing=bool(_MISSING.search(everything))
             or any(isinstance(e, FileNotFoundError) for e in chain),
             denied=bool(_DENIED.search(everything))
             or any(isinstance(e, PermissionError) for e in chain),
             cause=f"{type(err).__name__}: {first}",
+            changed=changed is not None,
         )
     return None
 
@@ -142,6 +154,8 @@ def explain(
     what = f"variable {failed.variable!r} {where}"
     if store:
         what += f" of {store}"
+    if failed.changed:
+        return _changed(failed, what)
     if failed.denied and not failed.missing:
         prefixes = [p for p in containers if scheme_of(p) != "file"] or list(containers)
         named = ", ".join(repr(p) for p in prefixes) or "its virtual chunk container"
@@ -173,6 +187,21 @@ def explain(
         "restore it, or rebuild the store from the granules that exist.",
         variable=failed.variable,
         chunk=chunk,
+        url=url,
+    )
+
+
+def _changed(failed: FailedRead, what: str) -> GranuleReadError:
+    """The granule behind the chunk was modified after the store recorded it."""
+    url = failed.location
+    return GranuleReadError(
+        f"cannot read {what}: its granule {url or '(unknown location)'} changed after it was "
+        "added to the store (it was modified, replaced, truncated or corrupted since), so the "
+        f"store's byte ranges may no longer match it [{failed.cause}]. Restore the original file, "
+        "or rebuild the store from the current granules (`vstore-explorer build --overwrite`; "
+        "add --no-change-check only if granules are rewritten in place with identical bytes).",
+        variable=failed.variable,
+        chunk=failed.chunk,
         url=url,
     )
 
