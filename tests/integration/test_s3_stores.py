@@ -12,6 +12,7 @@ import pickle
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import netCDF4
@@ -26,6 +27,7 @@ from vstore_explorer.ops import apply
 from vstore_explorer.selection import Selection
 from vstore_explorer.stores.access import S3Credentials
 from vstore_explorer.stores.open import StoreOpenError, connect, list_versions
+from vstore_explorer.stores.read_errors import GranuleReadError
 
 pytestmark = pytest.mark.filterwarnings("ignore::xarray.SerializationWarning")
 
@@ -203,3 +205,34 @@ def test_server_restarts_in_place_with_its_data(s3_server, s3_gldas):
     np.testing.assert_array_equal(
         handle.dataset[VAR].isel(time=3).values, direct(s3_gldas.files[3])
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["icechunk", "kerchunk-json"])
+def test_a_stopped_server_is_reported_within_seconds(s3_server, s3_gldas, s3_kerchunk, kind):
+    """Reading or opening while S3 refuses connections fails clearly after Access's bounded
+    retries (at most ~5 s of backoff per request; 2-10 s here), not after the libraries' own
+    defaults (measured here: Icechunk 24-65 s, s3fs 9-12 s)."""
+    link = s3_gldas.link if kind == "icechunk" else s3_kerchunk[0]
+    handle = connect(link, credentials=s3_server.credentials)
+    first = Selection(variables=(VAR,), time=("2016-01-01T03:00",) * 2)
+    s3_server.stop()
+    try:
+        started = time.monotonic()
+        with pytest.raises(GranuleReadError) as read_err:
+            load(handle, first)
+        read_s = time.monotonic() - started
+        started = time.monotonic()
+        with pytest.raises(
+            StoreOpenError, match="cannot reach the (Icechunk|Kerchunk)"
+        ) as open_err:
+            connect(link, credentials=s3_server.credentials)
+        open_s = time.monotonic() - started
+    finally:
+        s3_server.start()
+    assert read_s < 15 and open_s < 15
+    assert f"variable {VAR!r}" in str(read_err.value) and link.url in str(open_err.value)
+    assert "could not be reached" in str(read_err.value), str(read_err.value)  # not "moved"
+    assert "testing" not in str(read_err.value) + str(open_err.value)
+    # the server is back: the same handle reads the right values
+    np.testing.assert_array_equal(load(handle, first).values[0], direct(s3_gldas.files[0]))

@@ -14,11 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from vstore_explorer.stores.urls import bucket_and_key, scheme_of, to_url
+
+READ_RETRIES = 5
+"""Default :attr:`Access.retries`."""
+READ_TIMEOUT_S = 10.0
+"""Default :attr:`Access.timeout_s`."""
+BACKOFF_S = (0.2, 2.0)
+"""First and longest wait (seconds) between two tries; full jitter picks a wait up to that."""
 
 
 class ContainerAccessError(PermissionError):
@@ -83,12 +90,21 @@ class Access:
         credentials: credentials for the store itself and, unless overridden, its containers.
         container_credentials: per URL prefix credentials for virtual chunk containers
             (``None`` value = anonymous for that prefix).
+        retries: how many times a failed read request (refused connection, timeout, 5xx) is
+            tried again, after a jittered wait of up to 0.2 s, then doubling up to 2 s: a blip
+            of a second or so is ridden out, and a server that refuses connections is reported
+            after at most 5 s of waiting per request. ``0`` reports the first failure.
+        timeout_s: the longest one read request waits for an answer, retries included; each
+            attempt gets a third of it (at least 1 s) to connect and to receive a first byte.
+            Downloading the answer's body is not cut short. Raise both on slow links.
 
     Example:
         >>> access = Access(region="us-west-2", anonymous=True,
         ...                 container_credentials={"s3://bucket/granules/": None})
         >>> "region='us-west-2'" in repr(access), "<1 prefixes>" in repr(access)
         (True, True)
+        >>> Access(retries=8, timeout_s=30)  # a slow link
+        Access(endpoint_url=None, region=None, retries=8, timeout_s=30)
     """
 
     endpoint_url: str | None = None
@@ -98,11 +114,21 @@ class Access:
     container_credentials: Mapping[str, S3Credentials | None] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    retries: int = READ_RETRIES
+    timeout_s: float = READ_TIMEOUT_S
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "container_credentials", MappingProxyType(dict(self.container_credentials))
         )
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
+            raise ValueError(f"Access(retries=...) must be an integer >= 0, not {self.retries!r}")
+        if isinstance(self.timeout_s, bool) or not (
+            isinstance(self.timeout_s, int | float) and self.timeout_s > 0
+        ):
+            raise ValueError(
+                f"Access(timeout_s=...) must be a number of seconds > 0, not {self.timeout_s!r}"
+            )
 
     def __repr__(self) -> str:
         parts = [f"endpoint_url={self.endpoint_url!r}", f"region={self.region!r}"]
@@ -112,6 +138,10 @@ class Access:
             parts.append("credentials=***")
         if self.container_credentials:
             parts.append(f"container_credentials=<{len(self.container_credentials)} prefixes>")
+        if self.retries != READ_RETRIES:
+            parts.append(f"retries={self.retries}")
+        if self.timeout_s != READ_TIMEOUT_S:
+            parts.append(f"timeout_s={self.timeout_s}")
         return f"Access({', '.join(parts)})"
 
     __str__ = __repr__
@@ -119,6 +149,54 @@ class Access:
     @property
     def allow_http(self) -> bool:
         return bool(self.endpoint_url and self.endpoint_url.startswith("http://"))
+
+    @property
+    def attempt_timeout_s(self) -> float:
+        """Seconds one attempt may take to connect and to receive a first byte."""
+        return max(1.0, self.timeout_s / 3)
+
+    # -- retries and timeouts ---------------------------------------------------------------
+    def icechunk_storage_settings(self) -> Any:
+        """Icechunk's ``StorageSettings`` for reading: bounded retries and timeouts.
+
+        They apply to the repository's own objects (manifests) and, through the repository
+        config, to the virtual chunks fetched from its containers.
+
+        Example:
+            >>> settings = Access(retries=2).icechunk_storage_settings()
+            >>> settings.retries.max_tries, settings.timeouts.operation_timeout_ms
+            (3, 10000)
+        """
+        import icechunk
+
+        attempt_ms = round(self.attempt_timeout_s * 1000)
+        return icechunk.StorageSettings(
+            retries=icechunk.StorageRetriesSettings(
+                max_tries=self.retries + 1,
+                initial_backoff_ms=round(BACKOFF_S[0] * 1000),
+                max_backoff_ms=round(BACKOFF_S[1] * 1000),
+            ),
+            timeouts=icechunk.StorageTimeoutSettings(
+                connect_timeout_ms=attempt_ms,
+                read_timeout_ms=attempt_ms,
+                operation_timeout_ms=round(self.timeout_s * 1000),
+            ),
+        )
+
+    def obstore_options(self) -> dict[str, Any]:
+        """``retry_config`` and ``client_options`` (connect timeout) for an obstore store."""
+        return {
+            "retry_config": {
+                "max_retries": self.retries,
+                "backoff": {
+                    "init_backoff": timedelta(seconds=BACKOFF_S[0]),
+                    "max_backoff": timedelta(seconds=BACKOFF_S[1]),
+                    "base": 2,
+                },
+                "retry_timeout": timedelta(seconds=self.timeout_s),
+            },
+            "client_options": {"connect_timeout": timedelta(seconds=self.attempt_timeout_s)},
+        }
 
     # -- icechunk -------------------------------------------------------------------------
     def icechunk_storage(self, url: str) -> Any:
@@ -224,14 +302,18 @@ class Access:
                     config["session_token"] = creds.session_token
             elif self._anonymous_for(url):
                 config["skip_signature"] = True
-            client_options = {"allow_http": True} if self.allow_http else None
+            options = self.obstore_options()
+            if self.allow_http:
+                options["client_options"]["allow_http"] = True
             if self.endpoint_url:
                 config["endpoint"] = self.endpoint_url
                 config["virtual_hosted_style_request"] = False
-            return S3Store(bucket, config=config, client_options=client_options)
+            return S3Store(bucket, config=config, **options)
         base = url.split("/", 3)
-        http_options = {"allow_http": True} if scheme == "http" else None
-        return HTTPStore.from_url("/".join(base[:3]), client_options=http_options)
+        options = self.obstore_options()
+        if scheme == "http":
+            options["client_options"]["allow_http"] = True
+        return HTTPStore.from_url("/".join(base[:3]), **options)
 
     def fsspec_options(self, url: str) -> dict[str, Any]:
         """fsspec storage options for reading ``url`` (used for Kerchunk references)."""
@@ -252,7 +334,23 @@ class Access:
             client_kwargs["region_name"] = self.region
         if client_kwargs:
             options["client_kwargs"] = client_kwargs
+        options["config_kwargs"] = self.botocore_options()
         return options
+
+    def botocore_options(self) -> dict[str, Any]:
+        """botocore ``Config`` options (s3fs ``config_kwargs``): bounded retries, connect timeout.
+
+        botocore's backoff starts at 1 s and doubles, so :attr:`retries` is capped at 3 here
+        (at most 7 s of waiting).
+
+        Example:
+            >>> Access(retries=1).botocore_options()["retries"]
+            {'total_max_attempts': 2, 'mode': 'standard'}
+        """
+        return {
+            "retries": {"total_max_attempts": 1 + min(self.retries, 3), "mode": "standard"},
+            "connect_timeout": self.attempt_timeout_s,
+        }
 
     # -- helpers --------------------------------------------------------------------------
     def _matching_prefix(self, url: str) -> str | None:

@@ -250,8 +250,11 @@ def _icechunk_repo(link: StoreLink, access: Access) -> tuple[Any, tuple[str, ...
     import icechunk
 
     storage = access.icechunk_storage(link.url)
+    # bounded retries and timeouts (Access.retries / timeout_s) for manifests and virtual chunks;
+    # Icechunk merges this config over the repository's persisted one
+    settings = access.icechunk_storage_settings()
     try:
-        exists = icechunk.Repository.exists(storage)
+        exists = icechunk.Repository.exists(storage, storage_settings=settings)
     except Exception as exc:  # network / permission problems surface here
         raise StoreOpenError(f"cannot reach the Icechunk repository {link.url}: {exc}") from exc
     if not exists:
@@ -261,7 +264,9 @@ def _icechunk_repo(link: StoreLink, access: Access) -> tuple[Any, tuple[str, ...
     # authorize each container of the store's own config explicitly, prefix by prefix
     grants = {prefix: access.icechunk_container_credential(prefix) for prefix in containers}
     repo = icechunk.Repository.open(
-        storage, authorize_virtual_chunk_access=icechunk.containers_credentials(grants)
+        storage,
+        config=icechunk.RepositoryConfig(storage=settings),
+        authorize_virtual_chunk_access=icechunk.containers_credentials(grants),
     )
     return repo, containers
 
@@ -401,6 +406,16 @@ def _get_or_none(mapping: Any, key: str) -> Any:
         return None
 
 
+_UNREACHABLE_TYPES = frozenset(
+    {"ConnectionError", "EndpointConnectionError", "ClientConnectionError", "TimeoutError"}
+)
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A refused or failed connection or a timeout (OS, botocore, aiohttp), not a bad file."""
+    return any(cls.__name__ in _UNREACHABLE_TYPES for cls in type(exc).__mro__)
+
+
 def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> StoreHandle:
     import fsspec
 
@@ -411,6 +426,13 @@ def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> Sto
         raise StoreOpenError(
             f"Kerchunk references not found at {link.url}: check the path or URL, or build them "
             "with `vstore-explorer build`"
+        ) from exc
+    except Exception as exc:
+        if not _unreachable(exc):
+            raise
+        raise StoreOpenError(
+            f"cannot reach the Kerchunk references {link.url}: {exc}. The object store or the "
+            "network is down: try again later"
         ) from exc
     locate = kerchunk_locator(fs.references)
     try:

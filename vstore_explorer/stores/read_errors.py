@@ -40,7 +40,8 @@ _MISSING = re.compile(r"not found|NoSuchKey|No such file", re.IGNORECASE)
 _DENIED = re.compile(r"AccessDenied|Access Denied|Forbidden", re.IGNORECASE)
 _UNREACHABLE = re.compile(
     r"Connection refused|connect error|Connection reset|dispatch failure|timed out|Broken pipe"
-    r"|error reading a body|end of file before message length",
+    r"|error reading a body|end of file before message length"
+    r"|Could not connect to the endpoint|Cannot connect to host|Connect call failed",
     re.IGNORECASE,
 )
 _SHORT = re.compile(r"object was only (?P<size>\d+) bytes long")  # a granule cut short
@@ -79,6 +80,7 @@ class FailedRead:
     missing: bool
     denied: bool
     cause: str
+    unreachable: bool = False  # the server, not the granule: refused, reset, timed out
     changed: bool = False
 
     @property
@@ -109,6 +111,11 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+def _unreachable(chain: Sequence[BaseException], text: str) -> bool:
+    """The server could not be reached or broke off (from any error of the chain)."""
+    return bool(_UNREACHABLE.search(text)) or any(isinstance(e, ConnectionError) for e in chain)
+
+
 def parse_failed_read(exc: BaseException) -> FailedRead | None:
     """The key, location and kind of a failed chunk read, or None if ``exc`` is something else."""
     chain = list(_chain(exc))
@@ -133,6 +140,7 @@ def parse_failed_read(exc: BaseException) -> FailedRead | None:
             denied=bool(_DENIED.search(everything))
             or any(isinstance(e, PermissionError) for e in chain),
             cause=f"{type(err).__name__}: {first}",
+            unreachable=_unreachable(chain, everything),
             changed=changed is not None,
         )
     return None
@@ -164,12 +172,16 @@ def explain(
             "can read it (Access(container_credentials={prefix: S3Credentials(...)}), "
             "credentials='earthdata' for NASA data), or anonymous access for a public bucket"
         )
-    if not failed.missing and _UNREACHABLE.search(failed.cause):  # the server, not the granule
+    if not failed.missing and failed.unreachable:  # the server, not the granule
         remote = [p for p in containers if scheme_of(p) != "file"] or list(containers)
         named = ", ".join(repr(p) for p in remote) or "its virtual chunk container"
+        root = list(_chain(exc))[-1]
+        cause = failed.cause
+        if root is not exc and _UNREACHABLE.search(str(root)) and str(root) not in cause:
+            cause += f"; {type(root).__name__}: {str(root).strip().splitlines()[0]}"
         return GranuleReadError(
             f"cannot read {what}: the server of {failed.location or named} could not be reached "
-            f"or broke off the transfer [{failed.cause}]. The object store or the network is "
+            f"or broke off the transfer [{cause}]. The object store or the network is "
             "down: try again later (the store and its granules are unchanged).",
             variable=failed.variable,
             chunk=chunk,
