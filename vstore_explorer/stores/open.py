@@ -326,15 +326,14 @@ def list_versions(link: StoreLink | str, *, credentials: Credentials = None) -> 
 
 
 def _run(coro: Any) -> Any:
-    """Run a coroutine from sync code, also when an event loop is already running (Jupyter, Panel)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    from concurrent.futures import ThreadPoolExecutor
+    """Run a coroutine from sync code, also when an event loop is already running (Jupyter, Panel).
 
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    It runs on zarr's own I/O loop (a thread zarr keeps for its sync API, already started by the
+    open), so no event loop is created per call.
+    """
+    from zarr.core.sync import sync
+
+    return sync(coro)
 
 
 # -- Kerchunk -----------------------------------------------------------------------------------
