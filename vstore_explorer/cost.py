@@ -31,8 +31,8 @@ from vstore_explorer.ops import Op, describe, execute
 
 REDUCTION_OPS = frozenset({"area_mean", "time_mean", "zonal_mean", "chunk"})
 _INDEX = "__vstore_index_{}"
-MAX_EXACT_KEYS = 50_000
-SAMPLE_KEYS = 5_000
+MAX_EXACT_KEYS = 2_000  # up to this many chunks, every stored size is looked up (exact)
+SAMPLE_KEYS = 1_000  # beyond, this many distinct chunks are looked up and the mean scaled
 
 ChunkKey = Callable[[str, Sequence[int]], str]
 ChunkSizes = Callable[[Sequence[str]], list[int | None]]
@@ -247,8 +247,13 @@ def estimate(
     chunk_key: ChunkKey | None = None,
     chunk_nbytes: ChunkSizes | None = None,
     source: str = "chunk grid",
+    max_exact: int | None = MAX_EXACT_KEYS,
 ) -> Cost:
     """The :class:`Cost` of applying ``ops`` to ``ds`` (nothing is read but chunk sizes).
+
+    With a ``chunk_nbytes`` lookup, every chunk's stored size is summed when a variable touches
+    at most ``max_exact`` chunks (``None``: always); above, :data:`SAMPLE_KEYS` distinct chunks
+    are looked up and their mean scaled (``exact`` False, ``source`` ends in ", sampled").
 
     Example:
         >>> import numpy as np
@@ -264,6 +269,7 @@ def estimate(
     positions = selected_positions(ds, ops)
     costs = []
     exact = chunk_nbytes is not None and chunk_key is not None
+    sampled = False
     for name, dims in positions.items():
         var = ds[name]
         chunk_shape = _storage_chunks(var)
@@ -274,11 +280,12 @@ def estimate(
         stored: int | None
         if chunk_nbytes is not None and chunk_key is not None and n_chunks:
             keys = itertools.product(*per_dim)
-            if n_chunks > MAX_EXACT_KEYS:
-                exact = False
-                rng = np.random.default_rng(0)
-                picks = [tuple(int(rng.choice(p)) for p in per_dim) for _ in range(SAMPLE_KEYS)]
-                sizes = chunk_nbytes([chunk_key(name, k) for k in picks])
+            if max_exact is not None and n_chunks > max(max_exact, SAMPLE_KEYS):  # ~0.1 ms each
+                exact, sampled = False, True
+                flat = np.random.default_rng(0).choice(n_chunks, SAMPLE_KEYS, replace=False)
+                where = np.unravel_index(flat, [len(p) for p in per_dim])
+                picks = zip(*(p[i] for p, i in zip(per_dim, where, strict=True)), strict=True)
+                sizes = chunk_nbytes([chunk_key(name, tuple(int(i) for i in k)) for k in picks])
                 known = [s for s in sizes if s is not None]
                 stored = int(np.mean(known) * n_chunks) if known else 0
             else:
@@ -290,7 +297,10 @@ def estimate(
         costs.append(VariableCost(name, n_chunks, stored, decoded, chunk_shape, selected_shape))
     result_bytes = _result_bytes(ds, ops, positions)
     return Cost(
-        tuple(costs), exact, source if exact or chunk_nbytes else "chunk grid", result_bytes
+        tuple(costs),
+        exact,
+        (f"{source}, sampled" if sampled else source) if exact or chunk_nbytes else "chunk grid",
+        result_bytes,
     )
 
 

@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from vstore_explorer.cost import CostLimitError, Limits, check, estimate, human_bytes
+from vstore_explorer.cost import (
+    MAX_EXACT_KEYS,
+    SAMPLE_KEYS,
+    CostLimitError,
+    Limits,
+    check,
+    estimate,
+    human_bytes,
+)
 from vstore_explorer.ops import plan
 from vstore_explorer.selection import Selection
 
@@ -73,6 +81,26 @@ def test_exact_sizes_from_lookup_and_reduction_result_size(ds):
     assert len(seen) == 24 and "sst/c/2/1/3" in seen
     assert cost.result_bytes == 3 * 4  # one float32 per day after the area mean
     assert "24 chunks" in cost.summary() and "exact, Icechunk manifest" in cost.summary()
+
+
+def test_many_chunks_are_sampled_not_looked_up_one_by_one(ds):
+    seen: list[str] = []
+
+    def key(name, index):
+        return f"{name}/c/" + "/".join(map(str, index))
+
+    def sizes(keys):
+        seen.extend(keys)
+        return [1000 + int(k.split("/")[2]) for k in keys]  # 1000 + time chunk index
+
+    sel = Selection(variables=("sst",))  # the whole year: 366 x 2 x 4 = 2928 chunks
+    cost = estimate(ds, plan(ds, sel), chunk_key=key, chunk_nbytes=sizes, source="manifest")
+    assert cost.chunks == 2928 > MAX_EXACT_KEYS
+    assert len(seen) == len(set(seen)) == SAMPLE_KEYS  # distinct chunks, a bounded number
+    truth = sum(1000 + t for t in range(366)) * 8
+    assert cost.stored_bytes == pytest.approx(truth, rel=0.01)
+    assert not cost.exact and cost.source == "manifest, sampled"
+    assert "(estimated, manifest, sampled)" in cost.summary()
 
 
 def test_limit_stops_with_explanation(ds):
