@@ -1,16 +1,26 @@
-"""The SST demo collection at a given size: built once into the cache folder, then reused.
+"""The SST demo collection at a given size and granule layout: built once into the cache, reused.
 
-Each size lives in its own folder (``<cache>/sst-<size>``) holding a complete demo archive of the
-SST product only: NetCDF4 granules, an Icechunk store and Kerchunk JSON/Parquet references.
+Two layouts of the same values (:data:`LAYOUTS`): ``gamssa``, the demo product as it is (one
+1×720×1440 chunk per daily field, as the real GAMSSA granules), and ``chunked``, the same product
+with spatially chunked granules (1×240×480: 3×3 chunks per field, as cloud-era L4 products such as
+MUR chunk theirs), derived with ``dataclasses.replace`` without changing the demo product.
+
+Each (size, layout) lives in its own folder (``<cache>/sst-<size>`` for ``gamssa``, as before;
+``<cache>/sst-<size>-chunked-240x480``) holding a complete demo archive of the SST product only:
+NetCDF4 granules, an Icechunk store and Kerchunk JSON/Parquet references.
 
 Example:
-    >>> prepared = prepare(Path("benchmarks/work"), 365)  # doctest: +SKIP
-    >>> prepared.sources.count
-    365
+    >>> prepared = prepare(Path("benchmarks/work"), 365, "chunked")  # doctest: +SKIP
+    >>> prepared.sources.count, prepared.key  # doctest: +SKIP
+    (365, '365/chunked')
+    >>> LAYOUTS["chunked"].folder("tiny")
+    'sst-tiny-chunked-240x480'
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,8 +32,67 @@ from benchmarks.paths import Sources
 
 SST = "DEMO_25km-VSTOREDEMO-L4-GLOB-v01"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+INT16_BYTES = 2  # analysed_sst is packed int16: a chunk's inflated size is its cells x 2
 
 Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the granules' science variables are chunked.
+
+    Attributes:
+        name: the label used on the command line and in the report.
+        chunks: the chunk shape of every (time, lat, lon) variable; None keeps the product's own.
+        title: a short description for the report.
+    """
+
+    name: str
+    chunks: tuple[int, int, int] | None
+    title: str
+
+    def folder(self, size: str | int) -> str:
+        """The cache folder's name for ``size`` granules in this layout."""
+        if self.chunks is None:
+            return f"sst-{size}"
+        return f"sst-{size}-{self.name}-" + "x".join(map(str, self.chunks[1:]))
+
+    def product(self) -> Any:
+        """The SST demo product in this layout (the registered product when ``chunks`` is None)."""
+        from vstore_explorer.demo.products import get_product
+
+        product = get_product(SST)
+        if self.chunks is None:
+            return product
+        grid = ("time", "lat", "lon")
+        variables = tuple(
+            dataclasses.replace(v, chunks=self.chunks) if v.dims == grid else v
+            for v in product.variables
+        )
+        return dataclasses.replace(product, variables=variables)
+
+
+# 240x480: 3x3 chunks of 230 kB (int16) per field. Decoding the chunk of the point costs ~1/18
+# of the whole field (1/25 at 180x360, 1/76 at 90x180; benchmarks/README.md), and the references
+# stay 9 per field (33k per variable at 3650 granules, not 58k or 234k).
+LAYOUTS = {
+    "gamssa": Layout("gamssa", None, "one 1×720×1440 chunk per field, as the GAMSSA granules"),
+    "chunked": Layout("chunked", (1, 240, 480), "1×240×480 chunks (3×3 per field)"),
+}
+LAYOUT_NAMES = tuple(LAYOUTS)
+
+
+def layout_of(name: str) -> Layout:
+    """The :class:`Layout` called ``name``."""
+    try:
+        return LAYOUTS[name]
+    except KeyError:
+        raise ValueError(f"unknown layout {name!r}; known: {', '.join(LAYOUTS)}") from None
+
+
+def collection_key(size: str | int, layout: str) -> str:
+    """The key of one (size, layout) collection in the results: ``"365/chunked"``."""
+    return f"{size}/{layout}"
 
 
 def parse_size(text: str | int) -> str | int:
@@ -49,6 +118,8 @@ class Prepared:
     """A collection ready to measure: where it is, its time steps and its footprint on disk."""
 
     size: str
+    layout: str
+    chunks: tuple[int, ...]
     root: Path
     sources: Sources
     times: tuple[str, ...]
@@ -56,9 +127,16 @@ class Prepared:
     build_s: float
     disk_bytes: dict[str, int]
 
+    @property
+    def key(self) -> str:
+        return collection_key(self.size, self.layout)
+
     def describe(self) -> dict[str, Any]:
         return {
             "size": self.size,
+            "layout": self.layout,
+            "chunks": list(self.chunks),
+            "chunk_bytes": math.prod(self.chunks) * INT16_BYTES,
             "granules": self.sources.count,
             "root": str(self.root),
             "first": self.times[0],
@@ -75,30 +153,44 @@ def _folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _complete(archive: Any, size: str | int) -> bool:
+def _complete(archive: Any, size: str | int, chunks: tuple[int, ...]) -> bool:
     if archive is None or archive.size != str(size):
         return False
     try:
         collection = archive.collection(SST)
         collection.link("icechunk")
         collection.link("kerchunk-json")
-    except ValueError:
+        return stored_chunks(sources_of(archive)) == chunks
+    except (ValueError, OSError, KeyError):
         return False
-    return True
 
 
-def prepare(cache: Path, size: str | int, *, say: Say | None = None) -> Prepared:
-    """The SST collection of ``size`` granules under ``cache`` (built if missing or incomplete)."""
+def stored_chunks(sources: Sources, variable: str = "analysed_sst") -> tuple[int, ...]:
+    """The chunk shape of ``variable`` in the collection's Icechunk store."""
+    from benchmarks.paths import open_path
+
+    return tuple(open_path("icechunk", sources)[variable].encoding["chunks"])
+
+
+def prepare(
+    cache: Path, size: str | int, layout: str = "gamssa", *, say: Say | None = None
+) -> Prepared:
+    """The SST collection of ``size`` granules in ``layout`` under ``cache`` (built if missing,
+    incomplete or chunked otherwise)."""
     from vstore_explorer.demo.archive import build_demo, load_demo
 
     say = say or (lambda _msg: None)
-    root = (cache / f"sst-{size}").resolve()
+    chosen = layout_of(layout)
+    product = chosen.product()
+    chunks = product.variable("analysed_sst").chunks
+    root = (cache / chosen.folder(size)).resolve()
     archive = load_demo(root)
     started = time.perf_counter()
-    reused = _complete(archive, size)
+    reused = _complete(archive, size, chunks)
     if not reused:
-        say(f"building the SST demo collection with {size} granules in {root} ...")
-        archive = build_demo(root, size, products=(SST,), progress=say)
+        say(f"building the SST demo collection ({size} granules, {layout} layout) in {root} ...")
+        variants = () if chosen.chunks is None else (product,)
+        archive = build_demo(root, size, products=(SST,), progress=say, variants=variants)
     build_s = 0.0 if reused else time.perf_counter() - started
     sources = sources_of(archive)
     disk = {
@@ -106,7 +198,8 @@ def prepare(cache: Path, size: str | int, *, say: Say | None = None) -> Prepared
         "icechunk": _folder_bytes(Path(sources.icechunk)),
         "kerchunk_json": _folder_bytes(Path(sources.kerchunk)),
     }
-    return Prepared(str(size), root, sources, time_steps(sources), reused, build_s, disk)
+    times = time_steps(sources)
+    return Prepared(str(size), layout, chunks, root, sources, times, reused, build_s, disk)
 
 
 def sources_of(archive: Any) -> Sources:
@@ -149,4 +242,4 @@ def needed(sources: Sources, cases: Sequence[Case]) -> dict[str, dict[str, Any]]
     from vstore_explorer.compute import cost_of
 
     handle = open_path("explorer", sources)
-    return {c.name: cost_of(handle, selection(c)).to_dict() for c in cases if c.reads}
+    return {c.name: cost_of(handle, selection(c), exact=True).to_dict() for c in cases if c.reads}

@@ -45,6 +45,7 @@ def _timeout(task: dict[str, Any], seconds: float) -> dict[str, Any]:
         "path": task["path"],
         "case": task["case"]["name"],
         "size": task.get("size"),
+        "layout": task.get("layout"),
         "error": f"timed out after {seconds:.0f} s",
     }
 

@@ -84,14 +84,21 @@ def _delta(after: Mapping[str, int], before: Mapping[str, int], key: str) -> int
 
 
 def run_task(task: Mapping[str, Any]) -> dict[str, Any]:
-    """Measure one task: ``{"path", "case", "sources"}`` (see :mod:`benchmarks.paths`)."""
+    """Measure one task: ``{"path", "case", "sources", "size", "layout"}`` (see
+    :mod:`benchmarks.paths`)."""
     from benchmarks.cases import Case
     from benchmarks.paths import Sources, fingerprint, open_path, read_path
 
     path = str(task["path"])
     case = Case.from_dict(task["case"])
     sources = Sources.from_dict(task["sources"])
-    out: dict[str, Any] = {"path": path, "case": case.name, "size": task.get("size")}
+    out: dict[str, Any] = {
+        "path": path,
+        "case": case.name,
+        "size": task.get("size"),
+        "layout": task.get("layout"),
+        "netcdf_cache": task.get("netcdf_cache"),
+    }
     try:
         out["child_import_s"] = preload(CHILD_IMPORTS)
         reset_peak()
@@ -99,7 +106,7 @@ def run_task(task: Mapping[str, Any]) -> dict[str, Any]:
         modules = len(sys.modules)
         io0 = proc_io()
         c0, t0 = time.process_time(), time.perf_counter()
-        opened = open_path(path, sources)
+        opened = open_path(path, sources, netcdf_cache=task.get("netcdf_cache") or "default")
         c1, t1 = time.process_time(), time.perf_counter()
         io1 = proc_io()
         out.update(open_s=t1 - t0, open_cpu_s=c1 - c0, open_rchar=_delta(io1, io0, "rchar"))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cases import CASE_NAMES, CASE_TITLES
+from benchmarks.demo_data import LAYOUT_NAMES, LAYOUTS, collection_key
 from benchmarks.paths import PATH_NAMES, PATH_TITLES
 
 PACKAGES = (
@@ -82,30 +83,43 @@ def _same(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
     )
 
 
+def layout_of(sample: Mapping[str, Any]) -> str:
+    """The layout of a sample or row (``gamssa`` for results written before layouts existed)."""
+    return str(sample.get("layout") or LAYOUT_NAMES[0])
+
+
+def _key(sample: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    return (str(sample["size"]), layout_of(sample), sample["case"], sample["path"])
+
+
+def _order(key: tuple[str, str, str, str]) -> tuple[int, int, int, int]:
+    size, layout, case, path = key
+    rank = LAYOUT_NAMES.index(layout) if layout in LAYOUT_NAMES else len(LAYOUT_NAMES)
+    return (granules_of(size), rank, CASE_NAMES.index(case), PATH_NAMES.index(path))
+
+
 def summarize(
     samples: Sequence[Mapping[str, Any]], needed: Mapping[str, Mapping[str, Mapping[str, Any]]]
 ) -> list[Row]:
-    """One row per (size, case, path): medians with min/max, bytes against needed, agreement.
+    """One row per (size, layout, case, path): medians with min/max, bytes against needed,
+    agreement; samples that were ``skipped`` (not run) give their reason.
 
-    ``needed`` maps size -> case -> ``Cost.to_dict()``.
+    ``needed`` maps ``collection_key(size, layout)`` -> case -> ``Cost.to_dict()``.
     """
     rows: list[Row] = []
-    keys = sorted(
-        {(str(s["size"]), s["case"], s["path"]) for s in samples},
-        key=lambda k: (granules_of(k[0]), CASE_NAMES.index(k[1]), PATH_NAMES.index(k[2])),
-    )
-    for size, case, path in keys:
-        mine = [s for s in samples if (str(s["size"]), s["case"], s["path"]) == (size, case, path)]
-        ok = [s for s in mine if "error" not in s]
-        cost = needed.get(size, {}).get(case)
+    for key in sorted({_key(s) for s in samples}, key=_order):
+        size, layout, case, path = key
+        mine = [s for s in samples if _key(s) == key]
+        ok = [s for s in mine if "error" not in s and "skipped" not in s]
+        cost = needed.get(collection_key(size, layout), {}).get(case)
         rchar = _median(s.get("rchar") for s in ok)
         wanted = cost.get("stored_bytes") if cost else None
+        explorer = (size, layout, case, "explorer")
         reference = next(
             (
                 s.get("result")
                 for s in samples
-                if (str(s["size"]), s["case"], s["path"]) == (size, case, "explorer")
-                and "error" not in s
+                if _key(s) == explorer and "error" not in s and "skipped" not in s
             ),
             None,
         )
@@ -113,11 +127,14 @@ def summarize(
         rows.append(
             {
                 "size": size,
+                "layout": layout,
                 "granules": granules_of(size),
                 "case": case,
                 "path": path,
                 "n": len(ok),
                 "errors": sorted({s["error"] for s in mine if "error" in s}),
+                "skipped": next((s["skipped"] for s in mine if "skipped" in s), None),
+                "netcdf_cache": next((s.get("netcdf_cache") for s in ok), None),
                 "total_s": stats(s.get("total_s") for s in ok),
                 "open_s": stats(s.get("open_s") for s in ok),
                 "read_s": stats(s.get("read_s") for s in ok),
@@ -137,8 +154,20 @@ def summarize(
     return rows
 
 
-def _row(rows: Sequence[Row], size: str, case: str, path: str) -> Row | None:
-    return next((r for r in rows if (r["size"], r["case"], r["path"]) == (size, case, path)), None)
+def _row(
+    rows: Sequence[Row], size: str, case: str, path: str, layout: str | None = None
+) -> Row | None:
+    """The row of (size, case, path) in ``layout`` (default: the first layout in ``rows``)."""
+    if layout is None and rows:
+        layout = layouts_of(rows)[0]
+    return next(
+        (
+            r
+            for r in rows
+            if (r["size"], layout_of(r), r["case"], r["path"]) == (size, layout, case, path)
+        ),
+        None,
+    )
 
 
 def _med(row: Row | None, key: str = "total_s") -> float | None:
@@ -151,18 +180,34 @@ def sizes_of(rows: Sequence[Row]) -> list[str]:
     return sorted({r["size"] for r in rows}, key=granules_of)
 
 
+def layouts_of(rows: Sequence[Row]) -> list[str]:
+    """The layouts in ``rows``, in :data:`LAYOUT_NAMES` order."""
+    found = {layout_of(r) for r in rows}
+    return [n for n in LAYOUT_NAMES if n in found] + sorted(found - set(LAYOUT_NAMES))
+
+
 def growth(rows: Sequence[Row]) -> list[Row]:
-    """Open and point-series medians per path at each size, and the ratio largest/smallest."""
+    """Open and point-series medians per layout and path at each size, and the ratio
+    largest/smallest."""
     sizes = sizes_of(rows)
     out: list[Row] = []
-    for case in ("open", "point"):
-        for path in PATH_NAMES:
-            values = {s: _med(_row(rows, s, case, path)) for s in sizes}
-            if all(v is None for v in values.values()):
-                continue
-            first, last = values[sizes[0]], values[sizes[-1]]
-            ratio = last / first if len(sizes) > 1 and first and last is not None else None
-            out.append({"case": case, "path": path, "seconds": values, "ratio": ratio})
+    for layout in layouts_of(rows):
+        for case in ("open", "point"):
+            for path in PATH_NAMES:
+                values = {s: _med(_row(rows, s, case, path, layout)) for s in sizes}
+                if all(v is None for v in values.values()):
+                    continue
+                first, last = values[sizes[0]], values[sizes[-1]]
+                ratio = last / first if len(sizes) > 1 and first and last is not None else None
+                out.append(
+                    {
+                        "layout": layout,
+                        "case": case,
+                        "path": path,
+                        "seconds": values,
+                        "ratio": ratio,
+                    }
+                )
     return out
 
 
@@ -179,14 +224,77 @@ def _at(size: str | None) -> str:
     return f"at {n} granules" + ("" if n == TARGET_SIZE else f" ({TARGET_SIZE} not run)")
 
 
+def _layout_note(layout: str) -> str:
+    found = LAYOUTS.get(layout)
+    if found is None or found.chunks is None:
+        return f"{layout} layout"
+    return f"{layout} layout, " + "×".join(map(str, found.chunks)) + " chunks"
+
+
+def _speedups(rows: Sequence[Row], layout: str) -> dict[str, float]:
+    """open_mfdataset open time / explorer open time, per size, in ``layout``."""
+    out = {}
+    for s in sizes_of(rows):
+        mine = _med(_row(rows, s, "open", "explorer", layout))
+        mf = _med(_row(rows, s, "open", "mfdataset", layout))
+        if mine and mf is not None:
+            out[s] = mf / mine
+    return out
+
+
+def _open_target(rows: Sequence[Row]) -> Row:
+    """Open ≥ 10× faster than open_mfdataset at 365 granules and growing with N, every layout."""
+    texts, values, met = [], [], []
+    for layout in layouts_of(rows):
+        speedups = _speedups(rows, layout)
+        at = _target_size(list(speedups))
+        if at is None:
+            continue
+        ordered = list(speedups.values())
+        growing = all(a <= b for a, b in zip(ordered, ordered[1:], strict=False))
+        text = ", ".join(f"{v:.1f}× at {granules_of(s)} granules" for s, v in speedups.items())
+        if granules_of(at) != TARGET_SIZE:
+            text += f" ({TARGET_SIZE} not run)"
+        texts.append(f"{layout}: {text}" if len(layouts_of(rows)) > 1 else text)
+        values.append(speedups[at])
+        met.append(speedups[at] >= OPEN_SPEEDUP_TARGET and growing)
+    return {
+        "target": "open ≥ 10× faster than open_mfdataset at 365 granules, growing with N",
+        "value": min(values) if values else None,
+        "measured": "; ".join(texts),
+        "met": all(met) if met else None,
+    }
+
+
+def _point_target(rows: Sequence[Row], layout: str) -> Row:
+    at = _target_size(sizes_of(rows))
+    row = _row(rows, at, "point", "explorer", layout) if at else None
+    point = _med(row)
+    measured = f"{point:.3f} s {_at(at)}" if point is not None else ""
+    if row is not None and point is not None and row.get("needed_chunks"):
+        measured += f" ({_n(row['needed_chunks'], 'chunk')}, {_mb(row['needed_bytes'])})"
+    return {
+        "target": f"point series ≤ 0.5 s on 365 granules in a fresh process (open + read), "
+        f"{_layout_note(layout)}",
+        "layout": layout,
+        "value": point,
+        "measured": measured,
+        "met": None if point is None else point <= POINT_TARGET_S,
+    }
+
+
 def targets(rows: Sequence[Row], ui: Mapping[str, Any]) -> list[Row]:
-    """The targets of issue 7, each with what was measured and met (True/False; None: not run)."""
-    sizes = sizes_of(rows)
+    """The targets of issue 7, each with what was measured and met (True/False; None: not run).
+    The point-series target has one entry per layout."""
     reading = [c for c in CASE_NAMES if c != "open"]
+    several = len(layouts_of(rows)) > 1
     out: list[Row] = []
 
+    def where(r: Row) -> str:
+        return f"{r['case']}, {r['granules']} granules" + (f", {layout_of(r)}" if several else "")
+
     ratios = [
-        (r["bytes_ratio"], r["granules"], r["case"])
+        (r["bytes_ratio"], where(r))
         for r in rows
         if r["path"] == "explorer" and r["case"] in reading and r["bytes_ratio"] is not None
     ]
@@ -195,7 +303,7 @@ def targets(rows: Sequence[Row], ui: Mapping[str, Any]) -> list[Row]:
         {
             "target": "bytes read ≤ 1.05× the needed chunks (explorer path)",
             "value": worst[0] if worst else None,
-            "measured": f"worst {worst[0]:.3f}× ({worst[2]}, {worst[1]} granules)" if worst else "",
+            "measured": f"worst {worst[0]:.3f}× ({worst[1]})" if worst else "",
             "met": None if worst is None else worst[0] <= BYTES_TARGET,
         }
     )
@@ -204,10 +312,10 @@ def targets(rows: Sequence[Row], ui: Mapping[str, Any]) -> list[Row]:
     for r in rows:
         if r["path"] != "explorer":
             continue
-        raw = _med(_row(rows, r["size"], r["case"], "icechunk"))
+        raw = _med(_row(rows, r["size"], r["case"], "icechunk", layout_of(r)))
         mine = _med(r)
         if raw and mine is not None:
-            overheads.append((mine / raw - 1.0, r["granules"], r["case"]))
+            overheads.append((mine / raw - 1.0, where(r)))
     worst_o = max(overheads, default=None)
     typical = statistics.median(o[0] for o in overheads) if overheads else None
     out.append(
@@ -215,46 +323,15 @@ def targets(rows: Sequence[Row], ui: Mapping[str, Any]) -> list[Row]:
             "target": "explorer overhead over raw Icechunk + xarray ≤ 10%",
             "value": worst_o[0] if worst_o else None,
             "measured": (
-                f"worst {worst_o[0]:+.0%} ({worst_o[2]}, {worst_o[1]} granules); "
-                f"median over cases {typical:+.0%}"
+                f"worst {worst_o[0]:+.0%} ({worst_o[1]}); median over cases {typical:+.0%}"
                 if worst_o
                 else ""
             ),
             "met": None if worst_o is None else worst_o[0] <= OVERHEAD_TARGET,
         }
     )
-
-    speedups = {}
-    for s in sizes:
-        mine, mf = _med(_row(rows, s, "open", "explorer")), _med(_row(rows, s, "open", "mfdataset"))
-        if mine and mf is not None:
-            speedups[s] = mf / mine
-    at = _target_size(list(speedups))
-    growing = all(
-        speedups[a] <= speedups[b] for a, b in zip(list(speedups), list(speedups)[1:], strict=False)
-    )
-    text = ", ".join(f"{v:.1f}× at {granules_of(s)} granules" for s, v in speedups.items())
-    if at and granules_of(at) != TARGET_SIZE:
-        text += f" ({TARGET_SIZE} not run)"
-    out.append(
-        {
-            "target": "open ≥ 10× faster than open_mfdataset at 365 granules, growing with N",
-            "value": speedups.get(at) if at else None,
-            "measured": text,
-            "met": None if at is None else speedups[at] >= OPEN_SPEEDUP_TARGET and growing,
-        }
-    )
-
-    at = _target_size(sizes)
-    point = _med(_row(rows, at, "point", "explorer")) if at else None
-    out.append(
-        {
-            "target": "point series ≤ 0.5 s on 365 granules in a fresh process (open + read)",
-            "value": point,
-            "measured": f"{point:.3f} s {_at(at)}" if point is not None else "",
-            "met": None if point is None else point <= POINT_TARGET_S,
-        }
-    )
+    out.append(_open_target(rows))
+    out += [_point_target(rows, layout) for layout in layouts_of(rows) or [LAYOUT_NAMES[0]]]
 
     update = ui.get("map_update") or {}
     value = update.get("median_s")
@@ -323,6 +400,17 @@ def _git(root: Path) -> str:
     return f"{head}{' (uncommitted changes)' if dirty else ''}" if head else "unknown"
 
 
+def memory_available_gb() -> float | None:
+    """``MemAvailable`` of ``/proc/meminfo`` in GB (None elsewhere)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024 / 1e9
+    except OSError:
+        return None
+    return None
+
+
 def load_average() -> list[float] | None:
     try:
         return [round(v, 2) for v in os.getloadavg()]
@@ -382,6 +470,8 @@ def _met(met: bool | None) -> str:
 
 
 def _agree(row: Row) -> str:
+    if row.get("skipped") and not row["n"]:
+        return str(row["skipped"])
     if row["errors"] and not row["n"]:
         return "error: " + "; ".join(row["errors"])[:80]
     return {True: "same", False: "DIFFERS", None: "—"}[row["agrees"]]
@@ -412,62 +502,13 @@ def markdown(results: Mapping[str, Any]) -> str:
     ]
     for t in results["targets"]:
         lines.append(f"| {t['target']} | {t['measured'] or '—'} | {_met(t['met'])} |")
+    lines += _point_notes(results)
+    several = len(layouts_of(rows)) > 1
     for size in sizes_of(rows):
-        info = results["collections"].get(size, {})
-        disk = info.get("disk_bytes", {})
-        lines += [
-            "",
-            f"## Reading {granules_of(size)} granules",
-            "",
-            f"SST demo collection, 0.25° global daily, {info.get('first', '?')[:10]} to "
-            f"{info.get('last', '?')[:10]}: {_mb(disk.get('granules'))} of NetCDF4, Icechunk "
-            f"store {_mb(disk.get('icechunk'))}, Kerchunk JSON {_mb(disk.get('kerchunk_json'))}. "
-            "Seconds: median [min–max] over fresh processes; bytes: `rchar` during the read "
-            "(during the open for `open`).",
-            "",
-            "| case | path | open + read s | open s | read s | CPU s | bytes read | needed "
-            "| read/needed | peak RSS | result |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for r in rows:
-            if r["size"] != size:
-                continue
-            opening = r["case"] == "open"
-            read = r["open_rchar"] if opening else r["rchar"]
-            ratio = f"{r['bytes_ratio']:.3f}×" if r["bytes_ratio"] is not None else "—"
-            chunks = r["needed_chunks"]
-            needed = "—"
-            if not opening and chunks is not None:
-                needed = f"{_mb(r['needed_bytes'])} ({_n(chunks, 'chunk')})"
-            rss = "—"
-            if r["peak_rss_mb"] is not None:
-                rss = f"{r['peak_rss_mb']:.0f} MB (+{r['rss_growth_mb']:.0f})"
-            lines.append(
-                f"| {CASE_TITLES[r['case']]} | {PATH_TITLES[r['path']]} | {_s(r['total_s'])} "
-                f"| {_s(r['open_s'], False)} | {_s(r['read_s'], False)} "
-                f"| {_s(r['cpu_s'], False)} | {_mb(read)} | {needed} | {ratio} | {rss} "
-                f"| {_agree(r)} |"
-            )
-    grow = results["growth"]
-    sizes = sizes_of(rows)
-    if grow and len(sizes) > 1:
-        head = " | ".join(f"{granules_of(s)} granules s" for s in sizes)
-        lines += [
-            "",
-            f"## Growth from {granules_of(sizes[0])} to {granules_of(sizes[-1])} granules "
-            f"({granules_of(sizes[-1]) / granules_of(sizes[0]):.0f}× the files)",
-            "",
-            f"| case | path | {head} | ratio |",
-            "|---|---|" + "---|" * len(sizes) + "---|",
-        ]
-        for g in grow:
-            cells = " | ".join(
-                "—" if g["seconds"][s] is None else f"{g['seconds'][s]:.3f}" for s in sizes
-            )
-            ratio = "—" if g["ratio"] is None else f"{g['ratio']:.1f}×"
-            lines.append(
-                f"| {CASE_TITLES[g['case']]} | {PATH_TITLES[g['path']]} | {cells} | {ratio} |"
-            )
+        for layout in [n for n in layouts_of(rows) if any(_in(r, size, n) for r in rows)]:
+            lines += _collection_head(results, size, layout, several)
+            lines += [_table_line(r) for r in rows if _in(r, size, layout)]
+    lines += _growth_lines(results["growth"], rows)
     lines += [
         "",
         "## UI and start-up",
@@ -478,6 +519,139 @@ def markdown(results: Mapping[str, Any]) -> str:
     lines += _ui_lines(results["ui"])
     lines += ["", "## How it was measured", "", *results["method"]]
     return "\n".join(lines) + "\n"
+
+
+def _point_notes(results: Mapping[str, Any]) -> list[str]:
+    """What a point series costs in each layout: chunks read and int16 inflated, and the time."""
+    rows: list[Row] = results["summary"]
+    at = _target_size(sizes_of(rows))
+    notes = []
+    for layout in layouts_of(rows):
+        row = _row(rows, at, "point", "explorer", layout) if at else None
+        info = results["collections"].get(collection_key(at, layout)) or {}
+        if row is None or _med(row) is None or not row.get("needed_chunks"):
+            continue
+        chunks, chunk_bytes = row["needed_chunks"], info.get("chunk_bytes")
+        inflated = f", inflates {_mb(chunks * chunk_bytes)}" if chunk_bytes else ""
+        why = (
+            "every day's whole-globe chunk is read and inflated for one value; no path can read "
+            "less than a chunk, so the time goes to zlib"
+            if chunks == row["granules"] and info.get("chunks", [0, 0])[1:] == [720, 1440]
+            else "one small chunk per day"
+        )
+        notes.append(
+            f"- {_layout_note(layout)}: reads {_n(chunks, 'chunk')} ({_mb(row['needed_bytes'])})"
+            f"{inflated}: {_med(row):.3f} s, CPU {_med(row, 'cpu_s'):.3f} s — {why}."
+        )
+    if not notes:
+        return []
+    return [
+        "",
+        f"**Point series at {granules_of(at)} granules, by layout** (explorer path):",
+        *notes,
+    ]
+
+
+def _in(row: Row, size: str, layout: str) -> bool:
+    return row["size"] == size and layout_of(row) == layout
+
+
+def _collection_head(
+    results: Mapping[str, Any], size: str, layout: str, several: bool
+) -> list[str]:
+    collections = results["collections"]
+    info = collections.get(collection_key(size, layout)) or collections.get(size) or {}
+    disk = info.get("disk_bytes", {})
+    chunks = info.get("chunks")
+    shape = "×".join(map(str, chunks)) if chunks else "?"
+    title = f"## Reading {granules_of(size)} granules"
+    if several:
+        title += f" — {layout} layout ({shape} chunks)"
+    return [
+        "",
+        title,
+        "",
+        f"SST demo collection, 0.25° global daily, {info.get('first', '?')[:10]} to "
+        f"{info.get('last', '?')[:10]}, {layout} layout ({shape} chunks): "
+        f"{_mb(disk.get('granules'))} of NetCDF4, Icechunk store {_mb(disk.get('icechunk'))}, "
+        f"Kerchunk JSON {_mb(disk.get('kerchunk_json'))}. Seconds: median [min–max] over fresh "
+        "processes; bytes: `rchar` during the read (during the open for `open`)."
+        + _mfdataset_note(info.get("mfdataset")),
+        "",
+        "| case | path | open + read s | open s | read s | CPU s | bytes read | needed "
+        "| read/needed | peak RSS | result |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+
+def _mfdataset_note(plan: Mapping[str, Any] | None) -> str:
+    if not plan or plan.get("netcdf_cache") == "default":
+        return ""
+    if plan.get("netcdf_cache") == "off":
+        return (
+            f" open_mfdataset runs with the HDF5 chunk cache off: with netCDF-C's default it "
+            f"would need ~{plan['peak_gb_default']:.0f} GB (estimate)."
+        )
+    return f" open_mfdataset {plan.get('skipped')}."
+
+
+def _table_line(r: Row) -> str:
+    """One row of a collection's table."""
+    opening = r["case"] == "open"
+    read = r["open_rchar"] if opening else r["rchar"]
+    ratio = f"{r['bytes_ratio']:.3f}×" if r["bytes_ratio"] is not None else "—"
+    chunks = r["needed_chunks"]
+    needed = "—"
+    if not opening and chunks is not None:
+        needed = f"{_mb(r['needed_bytes'])} ({_n(chunks, 'chunk')})"
+    rss = "—"
+    if r["peak_rss_mb"] is not None:
+        rss = f"{r['peak_rss_mb']:.0f} MB (+{r['rss_growth_mb']:.0f})"
+    title = PATH_TITLES[r["path"]]
+    if r.get("netcdf_cache") == "off":
+        title = title.removesuffix(")") + ", chunk cache off)"
+    return (
+        f"| {CASE_TITLES[r['case']]} | {title} | {_s(r['total_s'])} "
+        f"| {_s(r['open_s'], False)} | {_s(r['read_s'], False)} "
+        f"| {_s(r['cpu_s'], False)} | {_mb(read)} | {needed} | {ratio} | {rss} "
+        f"| {_agree(r)} |"
+    )
+
+
+def _growth_lines(grow: Sequence[Row], rows: Sequence[Row]) -> list[str]:
+    sizes = sizes_of(rows)
+    if not grow or len(sizes) < 2:
+        return []
+    head = " | ".join(f"{granules_of(s)} granules s" for s in sizes)
+    lines = [
+        "",
+        f"## Growth from {granules_of(sizes[0])} to {granules_of(sizes[-1])} granules "
+        f"({granules_of(sizes[-1]) / granules_of(sizes[0]):.0f}× the files)",
+        "",
+        f"| layout | case | path | {head} | ratio |",
+        "|---|---|---|" + "---|" * len(sizes) + "---|",
+    ]
+    for g in grow:
+        cells = " | ".join(
+            "—" if g["seconds"][s] is None else f"{g['seconds'][s]:.3f}" for s in sizes
+        )
+        ratio = "—" if g["ratio"] is None else f"{g['ratio']:.1f}×"
+        lines.append(
+            f"| {layout_of(g)} | {CASE_TITLES[g['case']]} | {PATH_TITLES[g['path']]} | {cells} "
+            f"| {ratio} |"
+        )
+    off = sorted(
+        {granules_of(r["size"]) for r in rows if r.get("netcdf_cache") == "off"}
+        - {granules_of(r["size"]) for r in rows if r.get("netcdf_cache") == "default"}
+    )
+    if off:
+        lines += [
+            "",
+            f"open_mfdataset runs with the HDF5 chunk cache off at {', '.join(map(str, off))} "
+            "granules (the default would not fit in memory), which alone makes its open about "
+            "twice as slow (see *How it was measured*): part of its growth is that switch.",
+        ]
+    return lines
 
 
 def _ui_lines(ui: Mapping[str, Any]) -> list[str]:

@@ -1,8 +1,9 @@
-"""The one command: ``python -m benchmarks.run --sizes 365 3650 --repeats 5``.
+"""The one command: ``python -m benchmarks.run --sizes 365 3650 --repeats 3``.
 
-Builds (or reuses) the SST demo collection at each size, measures every case on every path in
-fresh processes, then the UI, and writes ``benchmarks/results/<timestamp>.json`` and ``.md`` and
-``latest.md`` (the markdown is printed too). ``--sizes tiny`` is the CI smoke size (6 granules).
+Builds (or reuses) the SST demo collection at each size and granule layout (``--layouts gamssa
+chunked``), measures every case on every path in fresh processes, then the UI, and writes
+``benchmarks/results/<timestamp>.json`` and ``.md`` and ``latest.md`` (the markdown is printed
+too). ``--sizes tiny`` is the CI smoke size (6 granules).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cases import CASE_NAMES, make_cases
+from benchmarks.demo_data import LAYOUT_NAMES
 from benchmarks.paths import PATH_NAMES
 
 HERE = Path(__file__).resolve().parent
@@ -24,6 +26,7 @@ PROJECT_ROOT = HERE.parent
 DEFAULT_CACHE = HERE / "work"
 DEFAULT_OUT = HERE / "results"
 SKIPPABLE = ("ui", "browser", "import")
+MEMORY_SHARE = 0.8  # a measurement may use this share of the memory available at the start
 
 
 def _say(message: str) -> None:
@@ -40,6 +43,13 @@ def parser() -> argparse.ArgumentParser:
         nargs="+",
         default=["365"],
         help="numbers of daily granules, or 'tiny' (6, for CI); default 365",
+    )
+    p.add_argument(
+        "--layouts",
+        nargs="+",
+        default=list(LAYOUT_NAMES),
+        choices=LAYOUT_NAMES,
+        help="granule layouts: gamssa (one chunk per field), chunked (1x240x480); default both",
     )
     p.add_argument("--repeats", type=int, default=5, help="fresh processes per measurement (5)")
     p.add_argument(
@@ -58,7 +68,9 @@ def parser() -> argparse.ArgumentParser:
         "--skip", nargs="+", default=[], choices=SKIPPABLE, help="leave out UI/browser/import"
     )
     p.add_argument("--ui-changes", type=int, default=20, help="map-time changes timed (20)")
-    p.add_argument("--ui-size", help="size whose collection the UI measures use (first size)")
+    p.add_argument(
+        "--ui-size", help="size whose collection the UI measures use (first size, first layout)"
+    )
     p.add_argument("--serve-repeats", type=int, help="server starts timed (min(repeats, 3))")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per measurement")
     return p
@@ -92,28 +104,68 @@ def method_notes(launch: str) -> list[str]:
         "- **CPU s** is the child's CPU time (all threads): less sensitive than wall time to "
         "other work on a shared machine.",
         "- **result** compares each path's result (shape, finite count, sum) with the explorer's.",
+        "- **open_mfdataset** keeps every file open (file cache N+16, open-file limit raised). "
+        "netCDF-C's default chunk cache (64 MB per variable and file) keeps each chunk it "
+        "inflates in each open file: the 4 MB `time` chunk at open, then the data chunks read "
+        "(2.7 GB at 365 GAMSSA granules, ~28 GB at 3650). Where that estimate exceeds 80% of the "
+        "memory available, the path runs with the cache off (`netCDF4.set_chunk_cache(0)`; "
+        "said in the table): the same bytes read, ~1.2 MB per open file, but the open re-inflates "
+        "the `time` chunk on each of xarray's three reads of it (365 granules: 9.5 s instead of "
+        "4.7 s). Where even that would not fit, the measurement is skipped with the estimate.",
+        "- **Layouts**: `gamssa` is the demo product as it is (one 1×720×1440 chunk per daily "
+        "field, as the real GAMSSA granules); `chunked` is the same product written with "
+        "1×240×480 chunks (`dataclasses.replace` of its variables' chunks), same values.",
         "- The UI rows run in fresh interpreters; the map update drives the slider widget of an "
         "app whose Bokeh models were built in a `Document` as a server does, and stops the clock "
         "when the Bokeh image holds the new day.",
     ]
 
 
-def _tasks(prepared: list[Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+def mfdataset_plan(granules: int, chunk_bytes: int, available_gb: float | None) -> dict[str, Any]:
+    """How the mfdataset path runs on one collection: with netCDF-C's default chunk cache where
+    its estimated peak fits in :data:`MEMORY_SHARE` of the available memory, else with the cache
+    off, else not at all (``skipped`` says why). The same for every case of the collection."""
+    from benchmarks.paths import NETCDF_CACHES, mfdataset_peak_gb
+
+    need = {c: mfdataset_peak_gb(granules, chunk_bytes, c) for c in NETCDF_CACHES}
+    estimate = {f"peak_gb_{c}": round(v, 1) for c, v in need.items()}
+    if available_gb is None:
+        return {"netcdf_cache": "default", "skipped": None, **estimate}
+    for cache in NETCDF_CACHES:
+        if need[cache] <= MEMORY_SHARE * available_gb:
+            return {"netcdf_cache": cache, "skipped": None, **estimate}
+    reason = (
+        f"skipped: would need ~{min(need.values()):.0f} GB of RAM, {available_gb:.0f} GB available"
+    )
+    return {"netcdf_cache": None, "skipped": reason, **estimate}
+
+
+def _tasks(
+    prepared: list[Any], args: argparse.Namespace, plans: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     tasks = []
-    cases_of = {p.size: make_cases(p.times, args.cases) for p in prepared}
+    cases_of = {p.key: make_cases(p.times, args.cases) for p in prepared}
     for _ in range(args.repeats):
         for p in prepared:
-            for case in cases_of[p.size]:
+            for case in cases_of[p.key]:
                 for path in args.paths:
-                    tasks.append(
-                        {
-                            "path": path,
-                            "case": case.to_dict(),
-                            "sources": p.sources.to_dict(),
-                            "size": p.size,
-                        }
-                    )
+                    task = {
+                        "path": path,
+                        "case": case.to_dict(),
+                        "sources": p.sources.to_dict(),
+                        "size": p.size,
+                        "layout": p.layout,
+                    }
+                    if path == "mfdataset":
+                        task["netcdf_cache"] = plans[p.key]["netcdf_cache"]
+                        task["skipped"] = plans[p.key]["skipped"]
+                    tasks.append(task)
     return tasks
+
+
+def _skipped(task: dict[str, Any]) -> dict[str, Any]:
+    keys = ("path", "size", "layout", "skipped")
+    return {k: task[k] for k in keys} | {"case": task["case"]["name"]}
 
 
 def run(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
@@ -130,19 +182,28 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     work = args.cache.resolve()
     work.mkdir(parents=True, exist_ok=True)
     log = work / "benchmark.log"
-    prepared = [prepare(work, size, say=_say) for size in sizes]
-    costs = {p.size: needed(p.sources, make_cases(p.times, args.cases)) for p in prepared}
+    args.layouts = list(dict.fromkeys(args.layouts))  # in the order given, once each
+    prepared = [prepare(work, size, layout, say=_say) for size in sizes for layout in args.layouts]
+    costs = {p.key: needed(p.sources, make_cases(p.times, args.cases)) for p in prepared}
 
+    available = report.memory_available_gb()
+    plans = {
+        p.key: mfdataset_plan(p.sources.count, p.describe()["chunk_bytes"], available)
+        for p in prepared
+    }
     samples: list[dict[str, Any]] = []
-    tasks = _tasks(prepared, args)
+    tasks = _tasks(prepared, args, plans)
     measure = launcher(args.launch, log, args.timeout)
     try:
         for i, task in enumerate(tasks, start=1):
-            result = measure.run(task)
+            result = _skipped(task) if task.get("skipped") else measure.run(task)
             samples.append(result)
-            shown = result.get("error") or f"{result.get('total_s', 0):.3f} s"
+            shown = (
+                result.get("error") or result.get("skipped") or f"{result.get('total_s', 0):.3f} s"
+            )
             _say(
-                f"[{i}/{len(tasks)}] {task['size']} {task['case']['name']} {task['path']}: {shown}"
+                f"[{i}/{len(tasks)}] {task['size']} {task['layout']} {task['case']['name']} "
+                f"{task['path']}: {shown}"
             )
     finally:
         measure.close()
@@ -150,7 +211,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     ui_results: dict[str, Any] = {}
     skip = set(args.skip)
     ui_size = str(parse_size(args.ui_size)) if args.ui_size else prepared[0].size
-    target = next((p for p in prepared if p.size == ui_size), None)
+    target = next((p for p in prepared if p.size == ui_size), None)  # the first layout
     if target is None:
         raise ValueError(f"--ui-size {args.ui_size} is not one of --sizes {args.sizes}")
     records = str(target.root / "records")
@@ -176,7 +237,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         "machine": report.machine(PROJECT_ROOT),
         "load_start": load_start,
         "load_end": report.load_average(),
-        "collections": {p.size: p.describe() for p in prepared},
+        "layouts": list(args.layouts),
+        "collections": {p.key: p.describe() | {"mfdataset": plans[p.key]} for p in prepared},
+        "memory_available_gb": available,
         "needed": costs,
         "summary": rows,
         "growth": report.growth(rows),

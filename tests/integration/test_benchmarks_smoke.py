@@ -1,10 +1,11 @@
 """The benchmark harness at its CI size, so it never rots: no timing assertions, only structure.
 
-``python -m benchmarks.run --sizes tiny`` builds a 6-granule SST demo collection, measures every
-case on every path in fresh processes and writes JSON + markdown. The checks: every path gave a
-time, a byte count and a peak memory for every case; bytes read cover the chunks ``cost_of``
-says are needed; all paths computed the same numbers; the files and the printed report agree.
-The pure summaries (targets met/missed) are checked on made-up rows.
+``python -m benchmarks.run --sizes tiny`` builds a 6-granule SST demo collection in both granule
+layouts (one chunk per field as GAMSSA; 1×240×480 chunks), measures every case on every path in
+fresh processes and writes JSON + markdown. The checks: every path gave a time, a byte count and a
+peak memory for every case in each layout; bytes read cover the chunks ``cost_of`` says are
+needed; all paths, and both layouts, computed the same numbers; the files and the printed report
+agree. The pure summaries (targets met/missed, skipped cells) are checked on made-up rows.
 """
 
 from __future__ import annotations
@@ -19,15 +20,21 @@ import pytest
 
 from benchmarks import report
 from benchmarks.cases import CASE_NAMES, CASE_TITLES, make_cases
-from benchmarks.paths import PATH_NAMES, PATH_TITLES
+from benchmarks.demo_data import LAYOUT_NAMES, LAYOUTS, collection_key, layout_of
+from benchmarks.paths import PATH_NAMES, PATH_TITLES, mfdataset_peak_gb
+from benchmarks.run import mfdataset_plan
 from tests.plugins.paths import PROJECT_ROOT
 
 READING = [c for c in CASE_NAMES if c != "open"]
+SECTIONS = {
+    "gamssa": "## Reading 6 granules — gamssa layout (1×720×1440 chunks)",
+    "chunked": "## Reading 6 granules — chunked layout (1×240×480 chunks)",
+}
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One run of the CLI at size ``tiny`` (the browser part is left to tests/ui)."""
+    """One run of the CLI at size ``tiny``, both layouts (the browser part is left to tests/ui)."""
     root = tmp_path_factory.mktemp("bench")
     out = root / "results"
     command = [
@@ -62,34 +69,52 @@ def test_the_run_writes_json_markdown_and_latest(tiny_run: dict[str, Any]) -> No
     assert text.strip() in tiny_run["stdout"]
     data = json.loads(json_file.read_text())
     assert data["command"].startswith("python -m benchmarks.run --sizes tiny")
-    assert data["collections"]["tiny"]["granules"] == 6
+    assert data["layouts"] == list(LAYOUT_NAMES)
+    gamssa, chunked = (data["collections"][collection_key("tiny", n)] for n in LAYOUT_NAMES)
+    assert gamssa["granules"] == chunked["granules"] == 6
+    assert gamssa["chunks"] == [1, 720, 1440] and chunked["chunks"] == [1, 240, 480]
+    assert Path(gamssa["root"]).name == "sst-tiny"  # the cache folder of earlier runs
+    assert Path(chunked["root"]).name == "sst-tiny-chunked-240x480"
     assert data["machine"]["cpus"] >= 1 and data["machine"]["ram_gb"] > 0
     assert data["machine"]["packages"]["xarray"] and data["machine"]["python"].startswith("3.")
-    assert len(data["samples"]) == len(CASE_NAMES) * len(PATH_NAMES)  # one repeat
-    assert all("error" not in s for s in data["samples"])
-    for heading in ("## Targets (issue 7)", "## Reading 6 granules", "## UI and start-up"):
+    # one repeat: every case on every path in each layout
+    assert len(data["samples"]) == len(CASE_NAMES) * len(PATH_NAMES) * len(LAYOUT_NAMES)
+    assert all("error" not in s and "skipped" not in s for s in data["samples"])
+    mfdataset = [s for s in data["samples"] if s["path"] == "mfdataset"]
+    assert {s["netcdf_cache"] for s in mfdataset} == {"default"}  # 6 files fit anywhere
+    for heading in ("## Targets (issue 7)", *SECTIONS.values(), "## UI and start-up"):
         assert heading in text
-    lines = text.splitlines()
-    for case in CASE_NAMES:  # one table row per case and path, with a number in each time cell
-        for path in PATH_NAMES:
-            start = f"| {CASE_TITLES[case]} | {PATH_TITLES[path]} | "
-            [row] = [line for line in lines if line.startswith(start)]
-            cells = row.removeprefix(start).split(" | ")
-            assert float(cells[0].split()[0]) > 0 and float(cells[1]) > 0, row
+    for layout, heading in SECTIONS.items():
+        section = text.split(heading, 1)[1].split("\n## ", 1)[0].splitlines()
+        for case in CASE_NAMES:  # one row per case and path, with a number in each time cell
+            for path in PATH_NAMES:
+                start = f"| {CASE_TITLES[case]} | {PATH_TITLES[path]} | "
+                [row] = [line for line in section if line.startswith(start)]
+                cells = row.removeprefix(start).split(" | ")
+                assert float(cells[0].split()[0]) > 0 and float(cells[1]) > 0, (layout, row)
+    assert "**Point series at 6 granules, by layout**" in text
 
 
 @pytest.mark.slow
 def test_every_path_gave_times_bytes_memory_and_the_same_result(tiny_run: dict[str, Any]) -> None:
     data = json.loads(next(tiny_run["out"].glob("*.json")).read_text())
     rows = data["summary"]
-    assert {(r["case"], r["path"]) for r in rows} == {
-        (c, p) for c in CASE_NAMES for p in PATH_NAMES
+    assert {(r["layout"], r["case"], r["path"]) for r in rows} == {
+        (n, c, p) for n in LAYOUT_NAMES for c in CASE_NAMES for p in PATH_NAMES
     }
-    needed = data["needed"]["tiny"]
-    assert needed["map"]["chunks"] == 1 and needed["point"]["chunks"] == 6
-    assert needed["area_mean"]["chunks"] == 6 and needed["box"]["chunks"] == 6
+    gamssa = data["needed"][collection_key("tiny", "gamssa")]
+    assert gamssa["map"]["chunks"] == 1 and gamssa["point"]["chunks"] == 6
+    assert gamssa["area_mean"]["chunks"] == 6 and gamssa["box"]["chunks"] == 6
+    chunked = data["needed"][collection_key("tiny", "chunked")]
+    assert chunked["map"]["chunks"] == 9  # 3 x 3 chunks per field
+    # the point, the box and the Nino 3.4 band each lie in one 240x480 chunk per day
+    assert chunked["point"]["chunks"] == chunked["box"]["chunks"] == 6
+    assert chunked["area_mean"]["chunks"] == 6
+    # a point series reads a ninth of the GAMSSA layout's bytes or less
+    assert chunked["point"]["stored_bytes"] * 9 < gamssa["point"]["stored_bytes"]
     for r in rows:
-        assert r["n"] == 1 and r["errors"] == [], r
+        needed = data["needed"][collection_key("tiny", r["layout"])]
+        assert r["n"] == 1 and r["errors"] == [] and r["skipped"] is None, r
         assert r["total_s"]["median"] > 0 and r["open_s"]["median"] > 0
         assert r["peak_rss_mb"] > 0 and r["cpu_s"]["median"] > 0
         if r["case"] == "open":
@@ -101,9 +126,11 @@ def test_every_path_gave_times_bytes_memory_and_the_same_result(tiny_run: dict[s
         assert r["rchar"] >= 0.99 * r["needed_bytes"], r
         assert r["bytes_ratio"] == pytest.approx(r["rchar"] / r["needed_bytes"])
         assert r["agrees"] is True, r
-    explorer = {r["case"]: r for r in rows if r["path"] == "explorer"}
-    assert explorer["point"]["result"]["shape"] == [6]
-    assert explorer["map"]["result"]["shape"] == [1, 720, 1440]
+    explorer = {(r["layout"], r["case"]): r for r in rows if r["path"] == "explorer"}
+    assert explorer["gamssa", "point"]["result"]["shape"] == [6]
+    assert explorer["gamssa", "map"]["result"]["shape"] == [1, 720, 1440]
+    for case in READING:  # the same values, whatever the chunks
+        assert explorer["chunked", case]["result"] == explorer["gamssa", case]["result"], case
 
 
 @pytest.mark.slow
@@ -115,7 +142,10 @@ def test_ui_import_and_targets_are_reported(tiny_run: dict[str, Any]) -> None:
     assert data["ui"]["import"]["panel_imported"] is False
     assert "serve" not in data["ui"]  # skipped
     targets = {t["target"]: t for t in data["targets"]}
-    assert len(targets) == 6
+    assert len(targets) == 5 + len(LAYOUT_NAMES)  # the point-series target once per layout
+    points = [t for t in data["targets"] if t["target"].startswith("point series")]
+    assert [t["layout"] for t in points] == list(LAYOUT_NAMES)
+    assert all(t["value"] > 0 and "at 6 granules" in t["measured"] for t in points)
     for t in targets.values():
         assert t["met"] in (True, False, None)
     served = next(t for name, t in targets.items() if "Chromium" in name)
@@ -169,6 +199,81 @@ def test_stats_and_growth() -> None:
     ]
     [g] = report.growth(rows)
     assert g["seconds"] == {"365": 0.1, "3650": 0.2} and g["ratio"] == pytest.approx(2.0)
+
+
+def test_targets_and_tables_per_layout_with_a_skipped_cell() -> None:
+    rows = [
+        _row("open", "explorer", 0.05),
+        _row("open", "mfdataset", 5.0),
+        _row("point", "explorer", 1.4, rchar=100.0),
+        {**_row("open", "explorer", 0.06), "layout": "chunked"},
+        {**_row("open", "mfdataset", 6.0), "layout": "chunked"},
+        {**_row("point", "explorer", 0.3, rchar=100.0), "layout": "chunked"},
+    ]
+    got = report.targets(rows, {})
+    points = {t["layout"]: t for t in got if t["target"].startswith("point series")}
+    assert points["gamssa"]["met"] is False and points["chunked"]["met"] is True
+    assert "1×240×480 chunks" in points["chunked"]["target"]
+    [opening] = [t for t in got if t["target"].startswith("open")]
+    assert opening["met"] is True and opening["value"] == pytest.approx(100.0)
+    assert (
+        "gamssa: 100.0× at 365" in opening["measured"] and "chunked: 100.0×" in opening["measured"]
+    )
+    [g] = [g for g in report.growth(rows) if g["layout"] == "chunked" and g["case"] == "point"]
+    assert g["seconds"] == {"365": 0.3}
+
+    reason = "skipped: would need ~6 GB of RAM, 4 GB available"
+    samples = [
+        {
+            "size": "3650",
+            "layout": "gamssa",
+            "case": "point",
+            "path": "mfdataset",
+            "skipped": reason,
+        }
+    ]
+    [row] = report.summarize(samples, {})
+    assert row["skipped"] == reason and row["n"] == 0 and row["total_s"] is None
+    assert report._table_line(row).endswith(f"| {reason} |")
+
+
+def test_open_mfdataset_keeps_the_default_cache_where_it_fits() -> None:
+    gamssa = 1 * 720 * 1440 * 2  # bytes of one inflated int16 field
+    # measured peaks: 2.94 GB at 365 with the default cache, 4.55 GB at 3650 with it off
+    assert 2.9 < mfdataset_peak_gb(365, gamssa, "default") < 3.5
+    assert 4.6 < mfdataset_peak_gb(3650, gamssa, "off") < 7.0
+    assert mfdataset_plan(365, gamssa, available_gb=22.0)["netcdf_cache"] == "default"
+    at_3650 = mfdataset_plan(3650, gamssa, available_gb=22.0)
+    assert at_3650["netcdf_cache"] == "off" and at_3650["skipped"] is None
+    assert at_3650["peak_gb_default"] > 22
+    tight = mfdataset_plan(3650, gamssa, available_gb=4.0)
+    assert tight["netcdf_cache"] is None
+    assert tight["skipped"] == "skipped: would need ~6 GB of RAM, 4 GB available"
+    assert mfdataset_plan(3650, gamssa, available_gb=None)["netcdf_cache"] == "default"
+
+
+def test_the_chunked_layout_changes_only_the_chunks() -> None:
+    from vstore_explorer.demo.products import get_product
+
+    original = get_product("sst")
+    variant = LAYOUTS["chunked"].product()
+    assert LAYOUTS["gamssa"].product() is original
+    assert variant.short_name == original.short_name
+    for mine, theirs in zip(variant.variables, original.variables, strict=True):
+        assert theirs.chunks == (1, 720, 1440) and mine.chunks == (1, 240, 480)
+        assert mine.attrs == theirs.attrs and mine.dtype == theirs.dtype
+    assert variant.coords == original.coords  # the oversized time chunk is kept
+    with pytest.raises(ValueError, match="unknown layout 'mur'"):
+        layout_of("mur")
+
+
+def test_a_variant_must_replace_a_chosen_product(tmp_path: Path) -> None:
+    from vstore_explorer.demo.archive import build_demo
+
+    variant = LAYOUTS["chunked"].product()
+    with pytest.raises(ValueError, match="replaces no chosen product; chosen: AIRS3STD_DEMO"):
+        build_demo(tmp_path, "tiny", products=("AIRS3STD_DEMO",), variants=(variant,))
+    assert not list(tmp_path.rglob("*.nc"))  # nothing was written
 
 
 def test_cases_clip_to_the_record() -> None:

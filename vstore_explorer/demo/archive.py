@@ -22,13 +22,16 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vstore_explorer.catalog.links import StoreLink
+
+if TYPE_CHECKING:
+    from vstore_explorer.demo.products import DemoProduct
 
 CACHE_ENV = "VSTORE_EXPLORER_CACHE"
 SIZE_ENV = "VSTORE_DEMO_SIZE"
@@ -270,6 +273,7 @@ def build_demo(
     products: tuple[str, ...] | None = None,
     workers: int = 2,
     progress: Progress | None = None,
+    variants: Sequence[DemoProduct] = (),
 ) -> DemoArchive:
     """Build (or rebuild) the demo archive; granules already written are reused.
 
@@ -279,6 +283,9 @@ def build_demo(
         products: short names to build (default: all).
         workers: processes writing granules / threads virtualizing them.
         progress: called with one line per step.
+        variants: products built in place of the chosen product with the same short name,
+            e.g. ``dataclasses.replace`` of its variables' ``chunks`` (the benchmarks build a
+            spatially chunked SST this way); default none: the registered products as they are.
 
     Example:
         >>> archive = build_demo("/tmp/vstore-demo", size="tiny",
@@ -298,6 +305,13 @@ def build_demo(
         raise ValueError(
             f"unknown demo product(s) {', '.join(sorted(unknown))}; known: {', '.join(PRODUCTS)}"
         )
+    for variant in variants:
+        if variant.short_name not in chosen:
+            raise ValueError(
+                f"variant {variant.short_name!r} replaces no chosen product; "
+                f"chosen: {', '.join(chosen) or 'none'}"
+            )
+        chosen[variant.short_name] = variant
     counts = counts_for(size, chosen)
     started = time.perf_counter()
     collections = []
