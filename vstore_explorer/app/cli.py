@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from typing import Any
 
 DEFAULT_PORT = 5006
 DEFAULT_ADDRESS = "127.0.0.1"
+# A session whose page is closed is dropped after UNUSED_SESSION_MS without a connection (Bokeh's
+# default: it also bounds how long a slow page may take to connect), checked every CHECK_UNUSED_MS
+# (Bokeh checks every 17 s): closed sessions free their memory within about 17 s, not 32 s.
+UNUSED_SESSION_MS = 15_000
+CHECK_UNUSED_MS = 2_000
+# Seconds the server waits for a first visitor before preparing the first session itself.
+PREPARE_DELAY = 0.3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,6 +74,8 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         "show": bool(args.show),
         "title": "vstore_explorer",
         "websocket_origin": sorted(origins),
+        "check_unused_sessions_milliseconds": CHECK_UNUSED_MS,
+        "unused_session_lifetime_milliseconds": UNUSED_SESSION_MS,
     }
 
 
@@ -73,17 +83,52 @@ def run(args: argparse.Namespace) -> int:
     catalog = session_catalog(args.catalog)
     import panel as pn
 
-    from vstore_explorer.app.explorer import EXTENSIONS, explore
-    from vstore_explorer.app.live import warm_up
+    from vstore_explorer.app.explorer import EXTENSIONS, explore, limit_malloc_arenas
+    from vstore_explorer.app.sources import session_sources
 
+    limit_malloc_arenas()  # before the server starts its threads
     pn.extension(*EXTENSIONS)
-    _say(f"vstore-explorer serve: rasterizer ready in {warm_up():.1f} s")
+    sources = session_sources(catalog)  # a local catalog is read once, for every session
     collection = args.collection
+    visited = threading.Event()
 
     def session() -> Any:
-        return explore(catalog, collection=collection)
+        visited.set()
+        return explore(sources(), collection=collection)
 
     options = serve_options(args)
+    prepare_in_background(sources, collection, unless=visited)
     _say(f"vstore-explorer serve: http://{args.address}:{args.port}/ (Ctrl+C to stop)")
     pn.serve(session, **options)
     return 0
+
+
+def prepare_in_background(
+    sources: Any, collection: str | None, *, unless: threading.Event, delay: float = PREPARE_DELAY
+) -> threading.Thread:
+    """While the server waits for its first visitor, do what the first session does first (no
+    Panel): read the shared local catalog, import and open the store stack, load the first map.
+
+    The catalog is kept (shared); the store and map are dropped (each session opens its own).
+    Skipped when a visitor came within ``delay`` seconds (``unless`` is set): their session does
+    it, without a duplicate competing for the CPU. Errors are left to the sessions to show.
+    """
+
+    def prepare() -> None:
+        if unless.wait(delay):
+            return
+        from vstore_explorer.app.state import ExplorerState
+
+        try:
+            source = sources()
+            if not source.local:
+                return
+            state = ExplorerState(source.catalog, source_is_local=True)
+            state.search()
+            state.select_collection(collection if collection is not None else 0)
+        except Exception:  # noqa: BLE001, S110 - the sessions report it
+            pass
+
+    thread = threading.Thread(target=prepare, name="vstore-explorer-prepare", daemon=True)
+    thread.start()
+    return thread

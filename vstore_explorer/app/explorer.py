@@ -14,7 +14,13 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import gc
+import sys
+import threading
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +28,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from vstore_explorer.app.live import warm_up
+from vstore_explorer.app.live import warm_up, warm_up_in_background
 from vstore_explorer.app.sources import CatalogSource, resolve_catalog
 from vstore_explorer.app.state import ExplorerState
 from vstore_explorer.app.views import (
@@ -38,6 +44,10 @@ from vstore_explorer.cost import Limits
 
 EXTENSIONS = ("tabulator", "codeeditor")
 MAIN_MIN_WIDTH = 860  # the map figure (frame, axes, colour bar, toolbar) is about 820 px wide
+WARM_UP_DELAY = 5.0  # seconds after the first page has loaded before compiling the rasterizer
+RELEASE_DELAY = 1.0  # seconds after a session closes before collecting (Bokeh drops it first)
+SERVER_MALLOC_ARENAS = 2  # glibc malloc arenas of a server process (see limit_malloc_arenas)
+M_ARENA_MAX = -8  # mallopt parameter (glibc's malloc.h)
 
 
 class Explorer(Viewer):
@@ -74,6 +84,28 @@ class Explorer(Viewer):
                 pn.state.onload(self._sync_url)  # the page sets its own URL first; then ours
         if state.defer is None and _served():
             state.defer = pn.state.curdoc.add_next_tick_callback  # show 'busy' before slow loads
+        if _served():
+            pn.state.on_session_destroyed(self._session_destroyed)
+            pn.state.on_session_destroyed(memory_release().soon)
+
+    # -- end --------------------------------------------------------------------------------------
+
+    def _session_destroyed(self, session_context: Any) -> None:
+        self.dispose()
+
+    def dispose(self) -> None:
+        """Let go of what the session holds (loaded results, the store handle, the plots' streams
+        and pipes): a closed served session calls it, so its arrays are freed at once rather than
+        whenever the cycles between its objects are collected. The app is unusable afterwards."""
+        state = self.state
+        handle = state.handle
+        with param.parameterized.discard_events(state):  # no view updates: the page is gone
+            state.param.update(
+                map_result=None, timeseries_result=None, hovmoller_result=None, handle=None
+            )
+        if handle is not None:
+            handle.dataset.close()
+        self.plots_view.dispose()
 
     # -- URL ------------------------------------------------------------------------------------
 
@@ -163,7 +195,8 @@ def explore(
 
     Args:
         catalog: ``"demo"`` (the embedded archive, built on first use), ``"cmr"``/``"uat"``, a
-            CMR URL, a folder of UMM JSON records, or a catalog object.
+            CMR URL, a folder of UMM JSON records, a catalog object, or a ``CatalogSource``
+            (servers share one local catalog between sessions: ``session_sources``).
         collection: concept id or short name to open first (default: the first result of a
             local catalog; CMR is only searched when asked).
         query: a view query (as in the page URL) to restore; default: the served page's URL.
@@ -171,7 +204,9 @@ def explore(
         credentials: passed to the store openers (``"earthdata"``, ``S3Credentials``...).
         coastlines: draw the packaged coastlines on maps.
         location: a ``panel.io.location.Location`` to sync the URL with (tests).
-        warm: compile the rasterizer now, not at the first map.
+        warm: compile the rasterizer (datashader, for large grids) before the first large map:
+            now, or in a served session in the background once its page has loaded (so neither
+            the server's start nor the first page waits for it).
         progress: called with each step of the demo build, if one is needed.
 
     Example:
@@ -183,8 +218,89 @@ def explore(
     state = ExplorerState(
         source.catalog, limits=limits, credentials=credentials, source_is_local=source.local
     )
-    if warm:
+    if warm and _served():
+        pn.state.onload(lambda: warm_up_in_background(WARM_UP_DELAY))
+    elif warm:
         warm_up()
     app = Explorer(state, source=source, location=location, coastlines=coastlines)
     app.start(query=query, collection=collection)
     return app
+
+
+class MemoryRelease:
+    """Gives a server's memory back once sessions have closed.
+
+    A closed session's objects (plots, streams, watchers, Bokeh models) reference each other, so
+    only a full garbage collection frees them; and glibc keeps freed heap pages, so the server's
+    RSS stays at its peak unless ``malloc_trim`` returns them to the system. Sessions closing
+    together (Bokeh drops them in batches) share one release, ``delay`` seconds later.
+    """
+
+    def __init__(self, delay: float = RELEASE_DELAY) -> None:
+        self.delay = delay
+        self.releases = 0
+        self._lock = threading.Lock()
+        self._pending = False
+
+    def soon(self, session_context: Any) -> None:
+        """Release memory ``delay`` seconds from now on the server's event loop (once for all
+        the sessions closing meanwhile); at once when called outside an event loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.release()
+            return
+        with self._lock:
+            if self._pending:
+                return
+            self._pending = True
+        loop.call_later(self.delay, self.release)
+
+    def release(self) -> None:
+        """Collect garbage and trim the heap now."""
+        with self._lock:
+            self._pending = False
+        release_memory()
+        self.releases += 1
+
+
+def memory_release() -> MemoryRelease:
+    """The server process's :class:`MemoryRelease` (one for all its sessions, in Panel's cache)."""
+    return pn.state.as_cached("vstore_explorer.memory_release", MemoryRelease)
+
+
+def release_memory() -> bool:
+    """A full garbage collection, then glibc's ``malloc_trim(0)`` (Linux); returns whether the
+    heap could be trimmed (False on other platforms or C libraries)."""
+    gc.collect()
+    libc = _glibc()
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True
+
+
+def limit_malloc_arenas(arenas: int = SERVER_MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for a server process (Linux); returns whether it was set.
+
+    glibc gives each thread that allocates an arena of its own (up to 8 per core) and keeps what
+    is freed in each. A server's threads (Bokeh's session pool, zarr's, Tokio's) mostly run
+    Python, one at a time, so a couple of arenas cost little contention. Measured on the demo
+    with 10 concurrent sessions: 30 MB less when idle, 70 MB less at the peak.
+    """
+    libc = _glibc()
+    return libc is not None and bool(libc.mallopt(M_ARENA_MAX, arenas))
+
+
+@cache
+def _glibc() -> Any:
+    """The C library when it is glibc (has ``malloc_trim``): None on macOS, Windows, musl."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc only
+        libc.mallopt  # noqa: B018
+    except (OSError, AttributeError):
+        return None
+    return libc

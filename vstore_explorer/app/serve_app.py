@@ -11,8 +11,14 @@ import os
 
 import panel as pn
 
-from vstore_explorer.app.explorer import EXTENSIONS, explore
+from vstore_explorer.app.explorer import EXTENSIONS, explore, limit_malloc_arenas
+from vstore_explorer.app.sources import session_sources
 
 pn.extension(*EXTENSIONS)
+limit_malloc_arenas()  # fewer glibc arenas: less memory kept by the server's threads
 
-explore(os.environ.get("VSTORE_EXPLORER_CATALOG", "demo")).servable(title="vstore_explorer")
+CATALOG = os.environ.get("VSTORE_EXPLORER_CATALOG", "demo")
+# a local catalog is read once per server process and shared (its records are frozen)
+sources = pn.state.as_cached(f"vstore_explorer.sources:{CATALOG}", session_sources, catalog=CATALOG)
+
+explore(sources()).servable(title="vstore_explorer")

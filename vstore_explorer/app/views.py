@@ -317,6 +317,13 @@ class PlotsView(Viewer):
         except Exception as exc:  # a plot that cannot be drawn is a message, not a traceback
             self.state.report(exc)
 
+    def dispose(self) -> None:
+        """Drop the plots and the data they show (the session has closed: nothing is redrawn)."""
+        for view, pane in self.panes.items():
+            with param.parameterized.discard_events(pane):
+                pane.object = None
+            self.live[view].dispose()
+
     def __panel__(self) -> pn.viewable.Viewable:
         return self.tabs
 
