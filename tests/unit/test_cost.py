@@ -61,15 +61,23 @@ def test_antimeridian_box_counts_both_sides(ds):
     assert cost.chunks == 1 * 2 * 2  # lat crosses the equator chunk edge; lon at both ends
 
 
-def test_exact_sizes_from_lookup_and_reduction_result_size(ds):
-    seen: list[str] = []
+def _key(name, index):
+    return f"{name}/c/" + "/".join(map(str, index))
 
-    def key(name, index):
-        return f"{name}/c/" + "/".join(map(str, index))
+
+def _sizes(seen: list[str]):
+    """A chunk-size lookup recording the keys asked: 1000 + the chunk's time index."""
 
     def sizes(keys):
         seen.extend(keys)
-        return [1000 + int(k.split("/")[2]) for k in keys]  # 1000 + time chunk index
+        return [1000 + int(k.split("/")[2]) for k in keys]
+
+    return sizes
+
+
+def test_exact_sizes_from_lookup_and_reduction_result_size(ds):
+    seen: list[str] = []
+    key, sizes = _key, _sizes(seen)
 
     sel = Selection(variables=("sst",), time=("2024-01-01", "2024-01-03"), reduction="area_mean")
     cost = estimate(
@@ -85,13 +93,7 @@ def test_exact_sizes_from_lookup_and_reduction_result_size(ds):
 
 def test_many_chunks_are_sampled_not_looked_up_one_by_one(ds):
     seen: list[str] = []
-
-    def key(name, index):
-        return f"{name}/c/" + "/".join(map(str, index))
-
-    def sizes(keys):
-        seen.extend(keys)
-        return [1000 + int(k.split("/")[2]) for k in keys]  # 1000 + time chunk index
+    key, sizes = _key, _sizes(seen)
 
     sel = Selection(variables=("sst",))  # the whole year: 366 x 2 x 4 = 2928 chunks
     cost = estimate(ds, plan(ds, sel), chunk_key=key, chunk_nbytes=sizes, source="manifest")
