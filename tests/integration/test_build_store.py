@@ -306,3 +306,24 @@ def test_cli_help_explains_no_change_check(command, capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "--no-change-check" in help_text
     assert "rewritten in place with identical bytes" in help_text
+
+
+def test_manifests_are_split_along_time_and_appends_keep_the_split(
+    gldas_files, tmp_path, monkeypatch
+):
+    import icechunk
+
+    from vstore_explorer.build import icechunk_store
+
+    monkeypatch.setattr(icechunk_store, "REFS_PER_MANIFEST", 1)  # one time step per manifest
+    store = tmp_path / "split.icechunk"
+    first = build_icechunk(gldas_files[:2], store)
+    second = append_icechunk(gldas_files[2:], store)
+    repo = icechunk.Repository.open(icechunk.local_filesystem_storage(str(store)))
+    split = next(iter(repo.config.manifest.splitting.to_dict().values()))
+    assert list(split.values()) == [1] and "time" in repr(split)
+    manifests = [len(repo.list_manifest_files(s)) for s in (first.snapshot_id, second.snapshot_id)]
+    assert manifests[1] > manifests[0] > 1  # a manifest per step (and variable), kept by append
+    for i, path in enumerate(gldas_files):  # values are unchanged by the split
+        with netCDF4.Dataset(path) as nc:
+            np.testing.assert_array_equal(_values(store, i), nc[GLDAS_VAR][0].filled(np.nan))
