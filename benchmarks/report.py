@@ -673,7 +673,7 @@ def _ui_lines(ui: Mapping[str, Any]) -> list[str]:
         out.append(
             f"| `vstore-explorer serve` → first map visible in Chromium "
             f"({_n(len(served['runs']), 'start')}) | {served['median_s']:.1f} s | {served['min_s']:.1f}–{served['max_s']:.1f} s "
-            f"| listening after {served['listening_median_s']:.1f} s (imports, rasterizer warm-up) |"
+            f"| listening after {served['listening_median_s']:.1f} s (imports) |"
         )
         out.append(
             f"| page load → map visible, server already warm | "

@@ -12,8 +12,9 @@ import netCDF4
 import numpy as np
 import pytest
 
+from tests.changes import wait_past
 from vstore_explorer.build.errors import GranuleError, GranuleMismatchError
-from vstore_explorer.build.icechunk_store import StoreUpdate, append_icechunk, build_icechunk
+from vstore_explorer.build.icechunk_store import append_icechunk, build_icechunk
 from vstore_explorer.build.kerchunk_refs import build_kerchunk
 from vstore_explorer.cli import main
 from vstore_explorer.compute import load
@@ -24,16 +25,6 @@ from vstore_explorer.stores.read_errors import GranuleReadError
 pytestmark = pytest.mark.filterwarnings("ignore::xarray.SerializationWarning")
 
 GLDAS_VAR = "SoilMoi0_10cm_inst"
-
-
-@pytest.fixture()
-def gldas_files(fixtures_dir: Path, tmp_path: Path) -> list[Path]:
-    """The four real GLDAS granules, copied into a folder the test may add files to."""
-    folder = tmp_path / "gldas"
-    folder.mkdir()
-    sources = sorted((fixtures_dir / "granules" / "gldas_noah025_3h").glob("*.nc4"))
-    assert len(sources) == 4
-    return [Path(shutil.copy(s, folder / s.name)) for s in sources]
 
 
 @pytest.fixture(scope="module")
@@ -227,12 +218,6 @@ def test_cli_build_and_append(gldas_files, tmp_path, capsys):
 
 
 # -- change checks (Icechunk's "last updated" checksum on every virtual ref) -----------------------
-def _wait_past(update: StoreUpdate) -> None:
-    """Sleep until a change made from now on is after the time ``update`` recorded (<= ~1 s)."""
-    assert update.checked_after is not None
-    time.sleep(max(0.0, update.checked_after.timestamp() + 0.05 - time.time()))
-
-
 def _values(store: Path, i: int) -> np.ndarray:
     return connect(store).dataset[GLDAS_VAR].isel(time=i).values
 
@@ -272,7 +257,7 @@ def test_granule_written_just_before_the_build_reads(gldas_files, tmp_path):
 def test_append_checks_only_the_granules_it_adds(gldas_files, tmp_path):
     store = tmp_path / "a.icechunk"
     build_icechunk(gldas_files[:2], store, check_changes=False)
-    _wait_past(append_icechunk(gldas_files[2:], store))
+    wait_past(append_icechunk(gldas_files[2:], store))
     first = _values(store, 0)
     gldas_files[0].touch()  # same bytes, a new time: its ref was written without a check
     gldas_files[2].touch()  # appended with a check: refused, and named

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,13 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.fail(f"shared fixtures not found at {FIXTURES}; set VSTORE_FIXTURES")
     return FIXTURES
+
+
+@pytest.fixture()
+def gldas_files(fixtures_dir: Path, tmp_path: Path) -> list[Path]:
+    """The four real GLDAS granules, copied into a folder the test may change or add files to."""
+    folder = tmp_path / "gldas"
+    folder.mkdir()
+    sources = sorted((fixtures_dir / "granules" / "gldas_noah025_3h").glob("*.nc4"))
+    assert len(sources) == 4
+    return [Path(shutil.copy(s, folder / s.name)) for s in sources]

@@ -8,7 +8,6 @@ Missing granules (404 / NoSuchKey, local, HTTP, S3) are covered by
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -18,7 +17,8 @@ import netCDF4
 import numpy as np
 import pytest
 
-from vstore_explorer.build.icechunk_store import StoreUpdate, build_icechunk
+from tests.changes import wait_past
+from vstore_explorer.build.icechunk_store import build_icechunk
 from vstore_explorer.build.virtualize import virtualize_granules
 from vstore_explorer.compute import load
 from vstore_explorer.selection import Selection
@@ -97,22 +97,9 @@ def test_s3_stopped_mid_read_is_a_clear_error_and_the_same_handle_reads_after_re
 
 
 @pytest.fixture()
-def granules(fixtures_dir: Path, tmp_path: Path) -> list[Path]:
+def granules(gldas_files: list[Path]) -> list[Path]:
     """The four real GLDAS granules copied to a folder the test may change files in."""
-    folder = tmp_path / "granules"
-    folder.mkdir()
-    sources = sorted((fixtures_dir / "granules" / "gldas_noah025_3h").glob("*.nc4"))
-    return [Path(shutil.copy(s, folder / s.name)) for s in sources]
-
-
-def wait_past(update: StoreUpdate, *, s3: bool = False) -> None:
-    """Sleep until the clock is past the time the build recorded, so that a change made from now
-    on is a change *after* the build (Icechunk keeps whole seconds: at most about 1 s). S3 also
-    keeps whole seconds of an object's Last-Modified, so a change there must come 1 s later."""
-    assert update.checked_after is not None
-    delay = update.checked_after.timestamp() + (1.05 if s3 else 0.05) - time.time()
-    if delay > 0:
-        time.sleep(delay)
+    return gldas_files
 
 
 def build_local(files: list[Path], store: Path, *, check_changes: bool = True) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -91,11 +90,8 @@ def _result(proc: subprocess.Popen[str]) -> dict:
 
 
 @pytest.fixture()
-def granules(fixtures_dir: Path, tmp_path: Path) -> list[Path]:
-    folder = tmp_path / "gldas"
-    folder.mkdir()
-    sources = sorted((fixtures_dir / "granules" / "gldas_noah025_3h").glob("*.nc4"))
-    return [Path(shutil.copy(s, folder / s.name)) for s in sources]
+def granules(gldas_files: list[Path]) -> list[Path]:
+    return gldas_files
 
 
 def _state(store: Path) -> tuple[str, list[str], np.ndarray, list[str]]:
