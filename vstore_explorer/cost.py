@@ -191,7 +191,8 @@ class _Zeros(BackendArray):
         )
 
     def _raw(self, key: tuple[Any, ...]) -> np.ndarray:
-        return np.zeros(np.empty(self.shape, dtype=bool)[key].shape, dtype=self.dtype)
+        selected = np.broadcast_to(np.zeros((), dtype=bool), self.shape)[key]  # a view: no copy
+        return np.zeros(selected.shape, dtype=self.dtype)
 
 
 def _probe(ds: xr.Dataset, names: Iterable[str]) -> xr.Dataset:
