@@ -3,7 +3,9 @@
 * Two processes append different granules to the same store at once. Each waits, after reading the
   branch tip and virtualizing, until the other has too, so both commits race from the same parent:
   one commits, the other meets ``icechunk.ConflictError`` and re-plans on the new tip (or refuses a
-  granule that would no longer extend the record). No granule is lost or duplicated.
+  granule that would no longer extend the record). No granule is lost or duplicated. They also meet
+  just before committing, so the commits start within milliseconds: on local storage only the
+  commit lock keeps one of them from silently replacing the other.
 * An append killed with SIGKILL (just before its commit, or at a random moment) leaves the branch on
   the last committed snapshot, with the same values; the next append works.
 """
@@ -23,6 +25,7 @@ import netCDF4
 import numpy as np
 import pytest
 
+from vstore_explorer.build.commit_lock import commit_lock
 from vstore_explorer.build.icechunk_store import append_icechunk, build_icechunk
 from vstore_explorer.stores.open import connect
 
@@ -43,16 +46,19 @@ CHILD = textwrap.dedent(
 
     store, granule, mode, meet = sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4])
     real_virtualize, real_commit = ics.virtualize_granules, icechunk.Session.commit
-    calls = {"n": 0}
+    calls = {"n": 0, "locks": 0}
+
+    def meet_peer(step):  # wait until the other writer has reached the same step
+        (meet / f"{step}-{os.getpid()}").touch()
+        deadline = time.monotonic() + 60
+        while len(list(meet.glob(f"{step}-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def virtualize(*args, **kwargs):  # runs after the writable session read the tip
         out = real_virtualize(*args, **kwargs)
         calls["n"] += 1
         if mode == "race" and calls["n"] == 1:  # first attempt: wait for the peer, both on one tip
-            (meet / f"ready-{os.getpid()}").touch()
-            deadline = time.monotonic() + 60
-            while len(list(meet.glob("ready-*"))) < 2 and time.monotonic() < deadline:
-                time.sleep(0.02)
+            meet_peer("ready")
         return out
 
     def commit(self, *args, **kwargs):
@@ -61,8 +67,18 @@ CHILD = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         return real_commit(self, *args, **kwargs)
 
+    real_lock = ics.commit_lock
+
+    def lock(*args, **kwargs):
+        print("locking", flush=True)
+        calls["locks"] += 1
+        if mode == "race" and calls["locks"] == 1:  # both commit within milliseconds of each other
+            meet_peer("commit")
+        return real_lock(*args, **kwargs)
+
     ics.virtualize_granules = virtualize
     icechunk.Session.commit = commit
+    ics.commit_lock = lock
     print("started", flush=True)
     try:
         report = ics.append_icechunk([granule], store, workers=1)
@@ -137,6 +153,24 @@ def test_two_writers_at_once_lose_and_duplicate_nothing(granules, tmp_path):
         assert granules[2].name in loser["error"]
     for i, url in enumerate(sorted(urls)):  # every step holds the values of its granule
         np.testing.assert_array_equal(values[i], _direct(Path(url.removeprefix("file://"))))
+
+
+@pytest.mark.slow
+def test_an_append_commits_only_under_the_local_commit_lock(granules, tmp_path):
+    # Icechunk's local storage has no atomic branch update (icechunk#804): without the lock two
+    # racing commits can both "succeed" and one append is lost, as the race test above once saw
+    store = tmp_path / "locked.icechunk"
+    base = build_icechunk(granules[:2], store)
+    with commit_lock(str(store)):
+        proc = _child(store, granules[2], "plain", tmp_path)
+        assert proc.stdout is not None
+        assert [proc.stdout.readline().strip() for _ in range(2)] == ["started", "locking"]
+        time.sleep(1.5)
+        assert proc.poll() is None  # planned, written, and waiting for the lock to commit
+        assert _state(store)[0] == base.snapshot_id
+    result = _result(proc)
+    assert result["ok"] and result["added"] == [granules[2].as_uri()]
+    assert len(_state(store)[1]) == 3
 
 
 @pytest.mark.slow

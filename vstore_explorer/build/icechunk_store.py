@@ -3,7 +3,8 @@
 Every change happens in one writable session and lands in one commit. Validation (readable granules,
 same grid/chunks/variables/dtypes, times after the store's end) happens before anything is written,
 and an error at any step discards the session, so after a failure the branch still points at the
-same snapshot.
+same snapshot. Commits to a local repository hold a file lock (:mod:`.commit_lock`), because
+Icechunk's local storage cannot update a branch atomically; a writer that loses a race re-plans.
 
 Every new virtual chunk reference records when its granules were read (Icechunk's "last updated"
 checksum): a reader is then refused, with an error naming the granule, any chunk of a granule
@@ -26,6 +27,7 @@ from typing import Any
 
 import xarray as xr
 
+from vstore_explorer.build.commit_lock import commit_lock
 from vstore_explorer.build.errors import BuildError, GranuleMismatchError
 from vstore_explorer.build.virtualize import (
     Signature,
@@ -256,7 +258,8 @@ def build_icechunk(
     initial = repo.lookup_branch("main")
     session = repo.writable_session("main")
     vds.vz.to_icechunk(session.store, last_updated_at=checked_after)
-    snapshot = session.commit(message or f"build: {len(granules)} granule(s) along {dim}")
+    with commit_lock(store_url):
+        snapshot = session.commit(message or f"build: {len(granules)} granule(s) along {dim}")
     if tag:
         repo.create_tag(tag, snapshot)
     return StoreUpdate(
@@ -364,7 +367,10 @@ def append_icechunk(
         vds = vds.drop_vars([n for n, v in vds.data_vars.items() if dim not in v.dims])
         vds.vz.to_icechunk(session.store, append_dim=dim, last_updated_at=checked_after)
         try:
-            snapshot = session.commit(message or f"append: {len(ordered)} granule(s) along {dim}")
+            with commit_lock(store_url):  # local repositories: see build/commit_lock.py
+                snapshot = session.commit(
+                    message or f"append: {len(ordered)} granule(s) along {dim}"
+                )
         except icechunk.ConflictError as exc:  # another writer moved the branch: re-plan on its tip
             last_error = exc
             continue
