@@ -76,3 +76,42 @@ def test_area_mean_local_and_distributed_are_identical(demo_archive, client, kin
     w = np.broadcast_to(np.cos(np.deg2rad(lat))[None, :, None], box.shape) * np.isfinite(box)
     expected = np.nansum(box * w, axis=(1, 2)) / w.sum(axis=(1, 2))
     np.testing.assert_allclose(local.values, expected, rtol=1e-6)
+
+
+def test_maps_and_boxes_never_import_dask_array_in_a_fresh_process(demo_archive):
+    """Small subsets read without dask: the cost estimate and the read of a one-day map or a box
+    import no ``dask.array`` (0.2-0.4 s of imports a raw ``xr.open_zarr`` read does not pay)."""
+    import json
+    import subprocess
+    import sys
+
+    url = demo_archive.collection(SST).link("icechunk").url
+    code = (
+        "import json, sys\n"
+        "import numpy as np\n"
+        "from vstore_explorer.compute import cost_of, load\n"
+        "from vstore_explorer.stores.open import connect\n"
+        f"handle = connect({url!r})\n"
+        "day = str(handle.dataset.time.values[2])[:10]\n"
+        "out = {}\n"
+        "for name, sel in {'map': {'variables': ['analysed_sst'], 'time': [day, day]},\n"
+        "                  'box': {'variables': ['analysed_sst'], 'bbox': [-30, 0, 0, 20]}}.items():\n"
+        "    cost = cost_of(handle, sel)\n"
+        "    out[name] = (cost.chunks, load(handle, sel, cost=cost))\n"
+        "out['dask.array'] = 'dask.array' in sys.modules  # xarray's own .sum() would import it\n"
+        "for name in ('map', 'box'):\n"
+        "    chunks, data = out[name]\n"
+        "    out[name] = [chunks, list(data.shape), float(np.nansum(data.values, dtype=float))]\n"
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out.pop("dask.array") is False
+    handle = connect(demo_archive.collection(SST).link("icechunk"))
+    day = handle.dataset["analysed_sst"].isel(time=slice(2, 3)).values
+    box = handle.dataset["analysed_sst"].sel(lat=slice(0, 20), lon=slice(-30, 0)).values
+    assert out["map"][:2] == [1, list(day.shape)]
+    assert out["map"][2] == pytest.approx(float(np.nansum(day, dtype=float)))
+    assert out["box"][1] == list(box.shape)
+    assert out["box"][2] == pytest.approx(float(np.nansum(box, dtype=float)))
