@@ -15,6 +15,7 @@ import pytest
 
 from vstore_explorer.build.icechunk_store import build_icechunk
 from vstore_explorer.build.kerchunk_refs import build_kerchunk
+from vstore_explorer.catalog.links import StoreLink
 from vstore_explorer.compute import cost_of, load
 from vstore_explorer.cost import CostLimitError, Limits
 from vstore_explorer.selection import Selection
@@ -152,6 +153,15 @@ def test_missing_kerchunk_json(tmp_path, s3_server):
         connect(missing)
     link = s3_server.link("s3://stores/nowhere.json", kind="kerchunk-json")
     with pytest.raises(StoreOpenError, match="Kerchunk references not found at s3://stores/"):
+        connect(link, credentials=s3_server.credentials)
+
+
+def test_missing_icechunk_repository(tmp_path, s3_server):
+    missing = tmp_path / "nowhere.icechunk"
+    with pytest.raises(StoreOpenError, match=f"no Icechunk repository at {missing.as_uri()}$"):
+        connect(StoreLink(url=missing.as_uri(), kind="icechunk"))
+    link = s3_server.link("s3://stores/nowhere.icechunk", kind="icechunk")
+    with pytest.raises(StoreOpenError, match="^no Icechunk repository at s3://stores/nowhere"):
         connect(link, credentials=s3_server.credentials)
 
 

@@ -253,21 +253,16 @@ def _icechunk_repo(link: StoreLink, access: Access) -> tuple[Any, tuple[str, ...
     # bounded retries and timeouts (Access.retries / timeout_s) for manifests and virtual chunks;
     # Icechunk merges this config over the repository's persisted one
     settings = access.icechunk_storage_settings()
-    try:
-        exists = icechunk.Repository.exists(storage, storage_settings=settings)
+    try:  # one open reads the config too (no separate exists / fetch_config round trips)
+        repo = icechunk.Repository.open(storage, config=icechunk.RepositoryConfig(storage=settings))
+    except icechunk.RepositoryNotFoundError as exc:
+        raise StoreOpenError(f"no Icechunk repository at {link.url}") from exc
     except Exception as exc:  # network / permission problems surface here
         raise StoreOpenError(f"cannot reach the Icechunk repository {link.url}: {exc}") from exc
-    if not exists:
-        raise StoreOpenError(f"no Icechunk repository at {link.url}")
-    config = icechunk.Repository.fetch_config(storage)
-    containers = tuple(sorted((config.virtual_chunk_containers or {}) if config else {}))
+    containers = tuple(sorted(repo.config.virtual_chunk_containers or {}))
     # authorize each container of the store's own config explicitly, prefix by prefix
     grants = {prefix: access.icechunk_container_credential(prefix) for prefix in containers}
-    repo = icechunk.Repository.open(
-        storage,
-        config=icechunk.RepositoryConfig(storage=settings),
-        authorize_virtual_chunk_access=icechunk.containers_credentials(grants),
-    )
+    repo = repo.reopen(authorize_virtual_chunk_access=icechunk.containers_credentials(grants))
     return repo, containers
 
 
