@@ -160,9 +160,20 @@ def _complete(archive: Any, size: str | int, chunks: tuple[int, ...]) -> bool:
         collection = archive.collection(SST)
         collection.link("icechunk")
         collection.link("kerchunk-json")
-        return stored_chunks(sources_of(archive)) == chunks
+        sources = sources_of(archive)
+        return stored_chunks(sources) == chunks and manifests_split(sources)
     except (ValueError, OSError, KeyError):
         return False
+
+
+def manifests_split(sources: Sources) -> bool:
+    """Whether the Icechunk store splits its manifests (built since ``manifest_config``): older
+    stores keep every reference in one manifest, which a one-day map reads whole."""
+    import icechunk
+
+    config = icechunk.Repository.fetch_config(icechunk.local_filesystem_storage(sources.icechunk))
+    manifest = config.manifest if config else None
+    return manifest is not None and manifest.splitting is not None
 
 
 def stored_chunks(sources: Sources, variable: str = "analysed_sst") -> tuple[int, ...]:

@@ -151,18 +151,38 @@ def _plot_call(method: str, kwargs: Mapping[str, Any]) -> str:
     return f"plot = result.hvplot.{method}({', '.join(named)})"
 
 
+def _coastline_overlay(kwargs: Mapping[str, Any]) -> str:
+    if "tiles" in kwargs:
+        raise ValueError("coastlines and tiles do not go together: tiles bring their own")
+    if "x" not in kwargs or "y" not in kwargs:
+        raise ValueError("coastlines need the map's x and y options")
+    x, y = literal(str(kwargs["x"])), literal(str(kwargs["y"]))
+    return (
+        "try:  # coastlines ship with vstore_explorer (Natural Earth, offline)\n"
+        "    from vstore_explorer.coastlines import coastline, convention_of\n"
+        "except ImportError:  # the same map, without coastlines\n"
+        "    pass\n"
+        "else:\n"
+        f"    plot = plot * coastline(convention_of(result[{x}].values), kdims=({x}, {y}))"
+    )
+
+
 def render_script(
     *,
     open_code: str,
     ops: Iterable[Op],
     plot: tuple[str, Mapping[str, Any]] | None = None,
     header: str = "",
+    coastlines: bool = False,
 ) -> str:
     """A complete, ``black``-formatted script: header, imports, ``open_code``, ops, plot.
 
     ``open_code`` must define ``ds`` (it comes from the stores module, not from metadata).
     ``plot`` is ``(hvplot method, keyword arguments)``, e.g. ``("image", {"x": "lon"})``.
     ``header`` is free text: each of its lines becomes one sanitised comment line.
+    ``coastlines`` overlays the packaged coastlines on a map plot (its ``x``/``y`` options), as
+    the explorer draws them, when ``vstore_explorer`` is installed where the script runs; the
+    script still runs without it (the map is then drawn without coastlines).
 
     Raises:
         ValueError: a value that cannot be a literal, a bad plot method, or code that does not parse.
@@ -183,6 +203,8 @@ def render_script(
         if not isinstance(plot, tuple | list) or len(plot) != 2:
             raise ValueError(f"plot must be (method, options), got {plot!r}")
         parts.append(_plot_call(*plot))
+        if coastlines:
+            parts.append(_coastline_overlay(plot[1]))
     source = "\n\n".join(parts) + "\n"
     try:
         ast.parse(source)

@@ -185,11 +185,14 @@ def to_code(
     store: StoreHandle | Any,
     sel: Selection | Mapping[str, Any],
     plot: tuple[str, Mapping[str, Any]] | None = None,
+    *,
+    coastlines: bool = False,
     **open_kwargs: Any,
 ) -> str:
     """A self-contained, formatted script that opens the store and applies ``sel`` as here.
 
-    ``plot`` adds an hvplot call: ``(method, options)`` e.g. from :func:`vstore_explorer.plots.spec`.
+    ``plot`` adds an hvplot call: ``(method, options)`` e.g. from :func:`vstore_explorer.plots.spec`;
+    ``coastlines=True`` overlays the packaged coastlines on a map, as ``plots.render`` does.
 
     Example:
         >>> sel = Selection(variables=("analysed_sst",), point=(-40.0, 35.0))
@@ -204,4 +207,6 @@ def to_code(
         f"Store: {handle.link.url} ({handle.link.kind}, {handle.version.label})\n"
         f"Selection: {selection.to_query()}"
     )
-    return render_script(open_code=handle.open_code(), ops=ops, plot=plot, header=header)
+    return render_script(
+        open_code=handle.open_code(), ops=ops, plot=plot, header=header, coastlines=coastlines
+    )

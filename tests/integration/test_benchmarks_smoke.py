@@ -284,3 +284,25 @@ def test_cases_clip_to_the_record() -> None:
     assert cases["area_mean"].reduction == "area_mean" and cases["area_mean"].bbox is not None
     with pytest.raises(ValueError, match="unknown case"):
         make_cases(times, ["nope"])
+
+
+@pytest.mark.slow
+def test_the_cache_is_reused_only_with_split_manifests(tiny_run: dict[str, Any]) -> None:
+    """A second run reuses the cached collection; a store from before manifest splitting (all
+    references in one manifest) is rebuilt, since it would inflate the bytes a map reads."""
+    import icechunk
+
+    from benchmarks.demo_data import manifests_split, prepare
+
+    cache = tiny_run["out"].parent / "cache"
+    prepared = prepare(cache, "tiny", "gamssa")
+    assert prepared.reused and manifests_split(prepared.sources)
+    storage = icechunk.local_filesystem_storage(prepared.sources.icechunk)
+    repo = icechunk.Repository.open(storage)
+    config = repo.config
+    config.manifest = icechunk.ManifestConfig()  # as stores were built before splitting
+    repo.save_config()
+    repo = icechunk.Repository.open(storage)
+    assert not manifests_split(prepared.sources)
+    rebuilt = prepare(cache, "tiny", "gamssa")
+    assert not rebuilt.reused and manifests_split(rebuilt.sources)

@@ -36,7 +36,8 @@ def expected(state: ExplorerState, view: str) -> tuple[Selection, xr.DataArray, 
     """What the view must show, computed directly with the library."""
     sel = state.view_selection(view)
     data = load(state.handle, sel)
-    return sel, data, to_code(state.handle, sel, plot=plots.spec(data, view))
+    plot = plots.spec(data, view)
+    return sel, data, to_code(state.handle, sel, plot=plot, coastlines=view == "map")
 
 
 # ------------------------------------------------------------------------------ search, collection
@@ -127,6 +128,7 @@ def test_map_time_and_variable_update_the_map_cost_and_code(make_explorer: Make,
     assert state.cost_text == cost_of(state.handle, sel).summary()
     assert app.subset_view.cost.object.endswith(state.cost_text)
     assert state.code == code == app.code_view.editor.value
+    assert 'plot = plot * coastline(convention_of(result["lon"].values)' in code  # as drawn
     # the drawn frame is the loaded data, with the spec's colour range
     frame = app.plots_view.live["map"].dynamic[()]
     np.testing.assert_array_equal(frame.dimension_values(2, flat=False), data.values[0])
@@ -156,7 +158,7 @@ def test_tap_gives_the_point_series_and_box_the_area_mean(make_explorer: Make, r
     assert sel.point == (-40.0, 30.0) and sel.reduction == "none"
     curve = holoviews_plot(app.plots_view.panes["timeseries"], "CurvePlot")
     np.testing.assert_array_equal(curve.handles["source"].data["analysed_sst"], data.values)
-    assert state.code == code
+    assert state.code == code and "coastline" not in code  # a series: no map, no coastlines
 
     live_map.bounds.event(bounds=(-60.0, 10.0, -20.0, 40.0))  # a box drawn on the map
     assert (state.where, state.west, state.south, state.east, state.north) == (

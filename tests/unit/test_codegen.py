@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Any
 
 import black
@@ -211,3 +212,62 @@ def test_odd_plot_option_names_are_dict_keys() -> None:
 def test_open_code_that_does_not_parse() -> None:
     with pytest.raises(ValueError, match="does not parse"):
         render_script(open_code="ds = (", ops=())
+
+
+MAP_OPS = (Op.make("select_variable", name="sst"), Op.make("time_mean", dim="time"))
+MAP_PLOT = ("image", {"x": "lon", "y": "lat"})
+
+
+def _paths(obj: Any) -> list[Any]:
+    return [e for e in getattr(obj, "values", lambda: [obj])() if type(e).__name__ == "Path"]
+
+
+def test_map_script_draws_the_same_coastlines_as_the_app() -> None:
+    from vstore_explorer import plots
+
+    ds = grid_dataset(lon360=True)
+    script = render_script(open_code=OPEN_CODE, ops=MAP_OPS, plot=MAP_PLOT, coastlines=True)
+    namespace: dict[str, Any] = {"_source": ds}
+    exec(script, namespace)
+    drawn = plots.render(execute(ds, MAP_OPS), "map", plot=MAP_PLOT)
+    (mine,), (apps,) = _paths(namespace["plot"]), _paths(drawn)
+    xs = mine.dimension_values("lon")
+    assert np.nanmin(xs) >= 0 and np.nanmax(xs) > 300  # in the data's 0-360 convention
+    assert len(xs) > 1000 and mine.kdims == apps.kdims
+    for dim in ("lon", "lat"):
+        np.testing.assert_array_equal(mine.dimension_values(dim), apps.dimension_values(dim))
+    assert render_script(open_code=OPEN_CODE, ops=MAP_OPS, plot=MAP_PLOT).count("coastline") == 0
+
+
+def test_map_script_runs_without_vstore_explorer(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = render_script(open_code=OPEN_CODE, ops=MAP_OPS, plot=MAP_PLOT, coastlines=True)
+    monkeypatch.setitem(sys.modules, "vstore_explorer.coastlines", None)  # not importable
+    namespace: dict[str, Any] = {"_source": grid_dataset()}
+    exec(script, namespace)
+    assert type(namespace["plot"]).__name__ == "Image" and not _paths(namespace["plot"])
+
+
+def test_coastline_overlay_keeps_hostile_dimension_names_as_strings() -> None:
+    lon = 'lon"]); import os; os.system("x"); (["'
+    ops = (Op.make("select_variable", name="sst"),)
+    script = render_script(
+        open_code=OPEN_CODE, ops=ops, plot=("image", {"x": lon, "y": "lat"}), coastlines=True
+    )
+    tree = ast.parse(script)
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert imported == ["vstore_explorer.coastlines"]
+    strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
+    assert strings.count(lon) == 3  # the plot's x, the longitudes read, and the overlay's kdims
+    assert "os" not in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+@pytest.mark.parametrize(
+    ("plot", "message"),
+    [
+        (("image", {"x": "lon", "y": "lat", "tiles": "OSM"}), "tiles bring their own"),
+        (("image", {"x": "lon"}), "need the map's x and y"),
+    ],
+)
+def test_bad_coastline_overlays(plot: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render_script(open_code=OPEN_CODE, ops=(), plot=plot, coastlines=True)

@@ -70,6 +70,7 @@ class Explorer(Viewer):
         **params: Any,
     ) -> None:
         super().__init__(state=state, **params)
+        state.coastlines = coastlines  # the exported script draws what the map draws
         self.source = source
         self.search_view = SearchView(state=state)
         self.collection_view = CollectionView(state=state)

@@ -127,6 +127,7 @@ class ExplorerState(param.Parameterized):
 
     # -- views ----------------------------------------------------------------------------------
     view = param.Selector(default="map", objects=list(VIEWS), doc="The plot on show")
+    coastlines = param.Boolean(default=True, doc="Coastlines on maps, and in their scripts")
     map_time = param.Selector(default=None, objects=[], allow_None=True, label="Map time")
 
     # -- outputs (read-only for users) -----------------------------------------------------------
@@ -550,7 +551,7 @@ class ExplorerState(param.Parameterized):
         )
         try:
             plot = spec(subset(self.handle, sel), self.view)
-            self.code = to_code(self.handle, sel, plot=plot)
+            self.code = to_code(self.handle, sel, plot=plot, coastlines=self._coastlines(self.view))
         except Exception as exc2:
             self._fail(exc2)
         self._sync_query()
@@ -596,10 +597,19 @@ class ExplorerState(param.Parameterized):
     def _progress(self, fraction: float) -> None:
         self.progress = int(round(100 * min(max(fraction, 0.0), 1.0)))
 
+    def _coastlines(self, view: str) -> bool:
+        """Whether the exported script overlays coastlines: on maps, as the app draws them."""
+        return self.coastlines and view == "map"
+
     def _show_code(self, result: ViewResult | None) -> None:
         if result is not None and self.handle is not None:
             try:
-                self.code = to_code(self.handle, result.selection, plot=result.plot)
+                self.code = to_code(
+                    self.handle,
+                    result.selection,
+                    plot=result.plot,
+                    coastlines=self._coastlines(result.view),
+                )
             except Exception as exc:
                 self._fail(exc)
         self._sync_query()
