@@ -74,11 +74,17 @@ def coastline(
     line_width: float = 0.8,
     **opts: Any,
 ) -> hv.Path:
-    """A ``holoviews.Path`` of the coastlines, to overlay (``*``) on a map with the same kdims."""
+    """A ``holoviews.Path`` of the coastlines, to overlay (``*``) on a map with the same kdims.
+
+    It is *one* NaN-separated path (Bokeh breaks lines at NaN, so every line is drawn as with a
+    path per line): HoloViews handles one array in ~5 ms instead of ~0.4 s per map, and the
+    browser receives one array instead of hundreds.
+    """
     import holoviews as hv
     import holoviews.plotting.bokeh  # noqa: F401  (registers the options used below)
 
-    path = hv.Path(coastline_lines(convention), kdims=list(kdims), group="Coastline")
+    lon, lat = coastline_xy(convention)
+    path = hv.Path([np.column_stack([lon, lat])], kdims=list(kdims), group="Coastline")
     return path.opts(color=color, line_width=line_width, **opts)
 
 

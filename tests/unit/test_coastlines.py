@@ -78,7 +78,14 @@ def test_holoviews_path_on_the_map_dimensions() -> None:
     path = coastlines.coastline("0..360", kdims=("longitude", "latitude"))
     assert isinstance(path, hv.Path)
     assert [d.name for d in path.kdims] == ["longitude", "latitude"]
-    assert len(path.split()) == len(coastlines.coastline_lines("0..360"))
+    for convention in coastlines.CONVENTIONS:  # one NaN-separated path holding every line
+        (xy,) = coastlines.coastline(convention).split(datatype="array")
+        pieces = np.split(xy, np.flatnonzero(np.isnan(xy[:, 0])))
+        drawn = [p[~np.isnan(p[:, 0])] for p in pieces if np.count_nonzero(~np.isnan(p[:, 0])) >= 2]
+        lines = coastlines.coastline_lines(convention)
+        assert len(drawn) == len(lines)
+        for got, want in zip(drawn, lines, strict=True):
+            np.testing.assert_array_equal(got, want)
     xs = path.dimension_values(0)
     assert np.nanmin(xs) >= 0 and np.nanmax(xs) > 350
 
