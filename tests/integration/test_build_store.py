@@ -14,6 +14,7 @@ import pytest
 
 from tests.changes import wait_past
 from vstore_explorer.build.errors import GranuleError, GranuleMismatchError
+from vstore_explorer.build.icechunk_append import NothingToAppendError
 from vstore_explorer.build.icechunk_store import append_icechunk, build_icechunk
 from vstore_explorer.build.kerchunk_refs import build_kerchunk
 from vstore_explorer.cli import main
@@ -80,8 +81,10 @@ def test_append_skips_granules_already_in_store(gldas_files, tmp_path):
     again = append_icechunk(gldas_files, store)
     assert again.skipped == tuple(p.as_uri() for p in gldas_files[:3])
     assert again.added == (gldas_files[3].as_uri(),)
-    nothing = append_icechunk(gldas_files, store)
-    assert not nothing.changed and nothing.added == () and len(nothing.skipped) == 4
+    # no empty success: an append with nothing new is an error, and the store is unchanged
+    with pytest.raises(NothingToAppendError, match="all 4 granule.s. are already in the store"):
+        append_icechunk(gldas_files, store)
+    assert list_versions(store).branches["main"] == again.snapshot_id
     assert connect(store).dataset.sizes["time"] == 4
     assert built.snapshot_id != again.snapshot_id
 
@@ -232,8 +235,8 @@ def test_build_and_append_record_when_granules_were_read(gldas_files, tmp_path):
     assert built.checked_after.utcoffset().total_seconds() == 0
     appended = append_icechunk(gldas_files[2:], store)
     assert appended.checked_after >= built.checked_after
-    nothing = append_icechunk(gldas_files, store)
-    assert nothing.checked_after is None and not nothing.added
+    with pytest.raises(NothingToAppendError):  # nothing new: nothing recorded
+        append_icechunk(gldas_files, store)
     unchecked = build_icechunk(gldas_files, tmp_path / "u.icechunk", check_changes=False)
     assert unchecked.checked_after is None
     assert "changes   not checked" in unchecked.summary()
@@ -298,9 +301,9 @@ def test_manifests_are_split_along_time_and_appends_keep_the_split(
 ):
     import icechunk
 
-    from vstore_explorer.build import icechunk_store
+    from vstore_explorer.build import manifests
 
-    monkeypatch.setattr(icechunk_store, "REFS_PER_MANIFEST", 1)  # one time step per manifest
+    monkeypatch.setattr(manifests, "REFS_PER_MANIFEST", 1)  # one time step per manifest
     store = tmp_path / "split.icechunk"
     first = build_icechunk(gldas_files[:2], store)
     second = append_icechunk(gldas_files[2:], store)

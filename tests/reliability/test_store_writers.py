@@ -42,7 +42,7 @@ CHILD = textwrap.dedent(
     import json, os, signal, sys, time
     from pathlib import Path
     import icechunk
-    import vstore_explorer.build.icechunk_store as ics
+    import vstore_explorer.build.icechunk_append as ics
 
     store, granule, mode, meet = sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4])
     real_virtualize, real_commit = ics.virtualize_granules, icechunk.Session.commit

@@ -3,14 +3,22 @@
 Example:
     $ vstore-explorer build data/*.nc4 --store gldas.icechunk --tag v1
     $ vstore-explorer build data/*.nc --kerchunk refs.json
+    $ vstore-explorer build 3B-HHR*.HDF5 --group Grid --store imerg.icechunk
+    $ vstore-explorer build SMAP_L4*.h5 --group Geophysical_Data --time-from coord:/time --store smap.icechunk
+    $ vstore-explorer build ascat_*.nc --dim NUMROWS --store ascat.icechunk          # a netCDF-3 swath
 """
 
 from __future__ import annotations
 
 import argparse
 import glob
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from vstore_explorer.build.executors import PARALLEL_NAMES, Parallel, dask_client
+from vstore_explorer.build.parsers import PARSER_CHOICES
 from vstore_explorer.stores.access import LOCAL, Access
 
 
@@ -26,7 +34,50 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="a text file listing granule paths/URLs, one per line",
     )
-    parser.add_argument("--dim", default="time", help="dimension to concatenate along (time)")
+    parser.add_argument(
+        "--dim",
+        default=None,
+        help="dimension to concatenate along (time; for L2 swaths their along-track dimension, "
+        "e.g. mirror_step or NUMROWS)",
+    )
+    parser.add_argument(
+        "--parser",
+        default=None,
+        choices=PARSER_CHOICES,
+        help="how to read granules: auto (default: a <granule>.dmrpp sidecar when there is one, "
+        "else by the file's signature), hdf (NetCDF4/HDF5), dmrpp (the sidecar), netcdf3",
+    )
+    parser.add_argument(
+        "--group",
+        action="append",
+        metavar="PATH",
+        help="an HDF5/NetCDF4 group to include, e.g. Grid or data_01/ku (repeat for several; "
+        "default: the root group)",
+    )
+    parser.add_argument(
+        "--time-from",
+        metavar="SOURCE",
+        help="give granules without a time dimension one: coord:NAME (a scalar or length-1 "
+        "variable), attr:NAME (a global attribute such as time_coverage_start) or filename:REGEX "
+        "(the captured groups of the file name, e.g. 'A(\\d{7})')",
+    )
+    parser.add_argument(
+        "--parallel",
+        choices=PARALLEL_NAMES,
+        help="where granules are parsed: threads (default), processes (every core) or dask",
+    )
+    parser.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="a dask.distributed scheduler (tcp://host:8786) to parse on (implies --parallel dask)",
+    )
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="do not read the first and last granule back through the store before committing "
+        "(by default a mismatch with a direct read refuses the change)",
+    )
     parser.add_argument(
         "--endpoint-url", help="S3-compatible endpoint for s3:// granules and stores"
     )
@@ -52,6 +103,31 @@ def sources_from(args: argparse.Namespace) -> list[str]:
     if not sources:
         raise ValueError("no granules given: pass paths, globs or URLs, or --from-file LIST")
     return sources
+
+
+@contextmanager
+def parallel_from(args: argparse.Namespace) -> Iterator[Parallel]:
+    """``--parallel`` / ``--dask-scheduler`` as the builders' ``parallel=`` argument (a client
+    connected here is closed when the command ends)."""
+    if not args.dask_scheduler:
+        yield args.parallel
+        return
+    client = dask_client(args.dask_scheduler)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def layout_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The layout options given on the command line (unset ones are left out)."""
+    out: dict[str, Any] = {
+        "parser": args.parser,
+        "group": args.group,
+        "dim": args.dim,
+        "time_from": args.time_from,
+    }
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def access_from(args: argparse.Namespace) -> Access:
@@ -80,7 +156,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--kerchunk", help="Kerchunk references to write (*.json or *.parq)")
     parser.add_argument(
         "--container-prefix",
-        help="virtual chunk container prefix (default: the granules' common folder)",
+        help="virtual chunk container prefix, a path or URL (default: the granules' common folder)",
     )
     parser.add_argument("--message", help="commit message")
     parser.add_argument("--tag", help="tag the new snapshot")
@@ -89,32 +165,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    sources = sources_from(args)
+    access = access_from(args)
+    with parallel_from(args) as parallel:
+        report = _build(args, sources, access, parallel)
+    print(report.summary())
+    return 0
+
+
+def _build(args: argparse.Namespace, sources: list[str], access: Access, parallel: Parallel) -> Any:
     from vstore_explorer.build.icechunk_store import build_icechunk
     from vstore_explorer.build.kerchunk_refs import build_kerchunk
 
-    sources = sources_from(args)
-    access = access_from(args)
+    common = dict(
+        access=access,
+        overwrite=args.overwrite,
+        workers=args.workers,
+        parallel=parallel,
+        verify=args.verify,
+        **layout_kwargs(args),
+    )
     if args.store:
         report = build_icechunk(
             sources,
             args.store,
-            access=access,
             container_prefix=args.container_prefix,
-            dim=args.dim,
             message=args.message,
             tag=args.tag,
-            overwrite=args.overwrite,
-            workers=args.workers,
             check_changes=args.check_changes,
+            **common,
         )
     else:
-        report = build_kerchunk(
-            sources,
-            args.kerchunk,
-            access=access,
-            dim=args.dim,
-            overwrite=args.overwrite,
-            workers=args.workers,
-        )
-    print(report.summary())
-    return 0
+        report = build_kerchunk(sources, args.kerchunk, **common)
+    return report

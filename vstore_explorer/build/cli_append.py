@@ -1,5 +1,8 @@
 """``vstore-explorer append``: add granules along time to an Icechunk store, in one commit.
 
+Granules are read as the store's build recorded (parser, groups, dimension, --time-from), unless
+given again. Granules in another folder than the store's containers get a new container.
+
 Example:
     $ vstore-explorer append new/*.nc4 --store gldas.icechunk --tag 2016-01
 """
@@ -12,6 +15,8 @@ from vstore_explorer.build.cli import (
     access_from,
     add_change_check_argument,
     add_source_arguments,
+    layout_kwargs,
+    parallel_from,
     sources_from,
 )
 
@@ -22,22 +27,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--branch", default="main", help="branch to append to (main)")
     parser.add_argument("--message", help="commit message")
     parser.add_argument("--tag", help="tag the new snapshot")
+    parser.add_argument(
+        "--container-prefix",
+        help="prefix (path or URL) of the virtual chunk container to add when the granules are "
+        "outside the store's containers (default: their common folder)",
+    )
+    parser.add_argument(
+        "--no-new-containers",
+        dest="new_containers",
+        action="store_false",
+        help="refuse granules outside the store's virtual chunk containers instead of adding a "
+        "container for their folder",
+    )
     add_change_check_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from vstore_explorer.build.icechunk_store import append_icechunk
 
-    report = append_icechunk(
-        sources_from(args),
-        args.store,
-        access=access_from(args),
-        branch=args.branch,
-        dim=args.dim,
-        message=args.message,
-        tag=args.tag,
-        workers=args.workers,
-        check_changes=args.check_changes,
-    )
+    with parallel_from(args) as parallel:
+        report = append_icechunk(
+            sources_from(args),
+            args.store,
+            access=access_from(args),
+            branch=args.branch,
+            message=args.message,
+            tag=args.tag,
+            workers=args.workers,
+            check_changes=args.check_changes,
+            parallel=parallel,
+            verify=args.verify,
+            new_containers=args.new_containers,
+            container_prefix=args.container_prefix,
+            **layout_kwargs(args),
+        )
     print(report.summary())
     return 0

@@ -1,23 +1,39 @@
-"""Granules -> virtual xarray datasets with VirtualiZarr's HDFParser, checked for consistency.
+"""Granules -> virtual xarray datasets, one per group, with VirtualiZarr's HDF, DMR++ or netCDF-3
+parser.
+
+Each granule is parsed once (:mod:`.parsers` picks the parser), every group asked for becomes a
+self-contained dataset (:mod:`.layout`), and granules without a ``time`` dimension get one from
+``time_from`` (:mod:`.timing`). Parsing runs on threads, processes, a dask cluster or any
+``concurrent.futures.Executor`` (:mod:`.executors`).
 
 Example:
     >>> from vstore_explorer.build.virtualize import virtualize_granules
     >>> granules = virtualize_granules(["/data/a.nc4", "/data/b.nc4"])  # doctest: +SKIP
     >>> combined = concat_granules(granules, dim="time")  # doctest: +SKIP
+    >>> combined["/"]  # the root group's dataset  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from vstore_explorer.build.errors import GranuleError, GranuleMismatchError
+from vstore_explorer.build.executors import Parallel, run_all
+from vstore_explorer.build.layout import GroupTree, normalize_group
+from vstore_explorer.build.parsers import (
+    ParsePlan,
+    ParserChoice,
+    ParserKind,
+    check_choice,
+    plan_parse,
+)
+from vstore_explorer.build.timing import TimeFrom, add_time_dimension, first_time
 from vstore_explorer.stores.access import LOCAL, Access
 from vstore_explorer.stores.urls import scheme_of, to_url
 
@@ -25,17 +41,73 @@ Source = str | os.PathLike[str] | Any
 
 
 @dataclass(frozen=True)
+class Layout:
+    """How granules are read: parser, groups, the dimension they join along, where time comes from.
+
+    Example:
+        >>> Layout(groups=("Grid",), time_from="attr:time_coverage_start").groups
+        ('/Grid',)
+    """
+
+    parser: ParserChoice = "auto"
+    groups: tuple[str, ...] = ()
+    dim: str = "time"
+    time_from: TimeFrom | None = None
+    loadable_variables: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        check_choice(self.parser)
+        if not self.dim or not isinstance(self.dim, str):
+            raise ValueError("dim must name the dimension granules are concatenated along")
+        object.__setattr__(self, "groups", tuple(normalize_group(g) for g in self.groups))
+        if len(set(self.groups)) != len(self.groups):
+            raise ValueError(f"a group is given twice: {', '.join(self.groups)}")
+        if self.time_from is not None and not isinstance(self.time_from, TimeFrom):
+            object.__setattr__(self, "time_from", TimeFrom.parse(self.time_from))
+        if self.loadable_variables is not None:
+            object.__setattr__(self, "loadable_variables", tuple(self.loadable_variables))
+
+
+@dataclass(frozen=True)
 class VirtualGranule:
-    """One granule's virtual dataset and where it came from."""
+    """One granule's virtual datasets (one per group) and how they were read.
+
+    Attributes:
+        url: the granule's URL (chunk references point here).
+        groups: the virtual dataset of each group, by absolute path (``/`` is the root group).
+        sources: for each group, each variable's absolute path in the granule.
+        parser: the parser used (``hdf``, ``dmrpp`` or ``netcdf3``).
+        sidecar: the DMR++ sidecar's URL when it was used.
+        order: the value that orders this granule along the concatenation dimension.
+    """
 
     url: str
-    dataset: xr.Dataset
+    groups: Mapping[str, xr.Dataset]
+    sources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    parser: ParserKind = "hdf"
+    sidecar: str | None = None
+    order: Any = None
+
+    @property
+    def dataset(self) -> xr.Dataset:
+        """The dataset of a granule read with one group (the root by default)."""
+        if len(self.groups) != 1:
+            raise ValueError(f"{self.url} was read with groups {', '.join(self.groups)}")
+        return next(iter(self.groups.values()))
 
     def first(self, dim: str) -> Any:
-        """The first coordinate value along ``dim`` (used to order granules)."""
-        if dim not in self.dataset.coords:
-            raise GranuleError(self.url, f"has no {dim!r} coordinate to order or append along")
-        return self.dataset[dim].values[0]
+        """The value ordering this granule along ``dim`` (see :attr:`order`)."""
+        if self.order is None:
+            raise GranuleError(
+                self.url,
+                f"has no {dim!r} coordinate to order or append along: give each granule a time "
+                "with --time-from coord:NAME | attr:NAME | filename:REGEX",
+            )
+        return self.order
+
+    def read_by(self) -> str:
+        """How the granule was parsed, for messages."""
+        return ParsePlan(self.url, self.parser, self.sidecar).describe()
 
 
 def granule_urls(sources: Iterable[Source]) -> list[str]:
@@ -80,154 +152,244 @@ def registry_for(urls: Sequence[str], access: Access = LOCAL) -> Any:
     return ObjectStoreRegistry(stores)
 
 
-def _virtualize_one(
-    url: str, registry: Any, loadable_variables: Sequence[str] | None
-) -> VirtualGranule:
-    from virtualizarr import open_virtual_dataset
+def parse_tree(plan: ParsePlan, registry: Any) -> GroupTree:
+    """Every group of the granule, parsed as the plan says."""
+    if plan.kind == "dmrpp":
+        return _dmrpp_tree(plan, registry)
+    if plan.kind == "netcdf3":
+        from virtualizarr.parsers import NetCDF3Parser
+
+        return GroupTree.from_manifest_group(NetCDF3Parser()(plan.url, registry)._group)
     from virtualizarr.parsers import HDFParser
 
-    if scheme_of(url) == "file":
-        from vstore_explorer.stores.urls import local_path
+    return GroupTree.from_manifest_group(HDFParser()(plan.url, registry)._group)
 
-        path = local_path(url)
-        if not path.is_file():
-            raise GranuleError(url, "file not found")
+
+def _dmrpp_tree(plan: ParsePlan, registry: Any) -> GroupTree:
+    """The DMR++ document parsed group by group; chunk references point at ``plan.url`` (the
+    granule the user named), whatever the document's own ``dmrpp:href`` says."""
+    import warnings
+    from xml.etree import ElementTree as ET
+
+    from virtualizarr.parsers.dmrpp import DMRParser
+
+    assert plan.sidecar_bytes is not None
     try:
-        vds = open_virtual_dataset(
-            url,
-            registry=registry,
-            parser=HDFParser(),
-            loadable_variables=loadable_variables,
-        )
+        root = ET.fromstring(plan.sidecar_bytes)
+    except ET.ParseError as exc:
+        raise GranuleError(
+            plan.url, f"its DMR++ sidecar {plan.sidecar} is not XML ({exc})"
+        ) from None
+    namespace = "{" + DMRParser._NS["dap"] + "}"
+    paths = ["/"]
+
+    def walk(element: Any, prefix: str) -> None:
+        for child in element.findall(f"{namespace}Group"):
+            path = f"{prefix.rstrip('/')}/{child.attrib.get('name', '')}"
+            paths.append(path)
+            walk(child, path)
+
+    walk(root, "/")
+    store, _ = registry.resolve(plan.url)
+    groups = {}
+    for path in paths:
+        parser = DMRParser(root=ET.fromstring(plan.sidecar_bytes), data_filepath=plan.url)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "no groups; ignoring group"
+            try:
+                groups[path] = parser.parse_dataset(object_store=store, group=path)._group
+            except ValueError:
+                if path == "/":  # a document with only groups has no root dataset element
+                    from virtualizarr.manifests import ManifestGroup
+
+                    groups[path] = ManifestGroup(arrays={}, attributes={})
+                    continue
+                raise
+    return GroupTree.from_groups(groups)
+
+
+def _choose_groups(url: str, tree: GroupTree, layout: Layout) -> tuple[str, ...]:
+    if layout.groups:
+        return layout.groups
+    with_data = tree.data_groups()
+    if "/" in with_data:
+        return ("/",)
+    if not with_data:
+        raise GranuleError(url, "has no variables with data in any group")
+    raise GranuleError(
+        url,
+        "has no variables in its root group; its groups with data are "
+        + ", ".join(with_data[:12])
+        + (" ..." if len(with_data) > 12 else "")
+        + ": pass --group PATH (repeatable), or group= in the API",
+    )
+
+
+def _read_variable(view_store: Any, name: str, dim: str) -> xr.DataArray:
+    ds = xr.open_zarr(view_store, consolidated=False, zarr_format=3, chunks=None)
+    var = ds[name]
+    return var.isel({dim: 0}) if dim in var.dims else var
+
+
+def _cf_time_along(ds: xr.Dataset, dim: str) -> str | None:
+    """A virtual CF time variable that spans ``dim`` (a swath's per-scan ``time``)."""
+    for name, var in ds.variables.items():
+        units = str(var.attrs.get("units", var.encoding.get("units", "")))
+        if dim in var.dims and " since " in units and var.dims != (dim,):
+            return str(name)
+    return None
+
+
+def _granule_time(
+    url: str, tree: GroupTree, group: str, layout: Layout, registry: Any
+) -> np.datetime64 | None:
+    spec = layout.time_from
+    if spec is None:
+        return None
+    try:
+        if spec.source == "filename":
+            return spec.from_filename(url)
+        if spec.source == "attr":
+            return spec.from_attribute(tree.attribute(group, spec.value))
+        path = tree.find(group, spec.value)
+        if path is None:
+            raise ValueError(f"has no variable {spec.value!r} (--time-from {spec})")
+        parent, _, name = path.rpartition("/")
+        view = tree.view(parent or "/")
+        return first_time(_read_variable(view.store(registry), name, layout.dim), path)
+    except ValueError as exc:
+        raise GranuleError(url, str(exc)) from None
+
+
+def _order_value(
+    granule_url: str, ds: xr.Dataset, layout: Layout, when: Any, view_store: Any
+) -> Any:
+    dim = layout.dim
+    if dim in ds.indexes:
+        return ds[dim].values[0]
+    if when is not None:
+        return when
+    name = _cf_time_along(ds, dim)
+    if name is not None:
+        try:
+            return first_time(_read_variable(view_store, name, dim), name)
+        except ValueError:
+            return None
+    return None
+
+
+def virtualize_one(
+    url: str, layout: Layout = Layout(), access: Access = LOCAL, registry: Any = None
+) -> VirtualGranule:
+    """Parse one granule into a :class:`VirtualGranule` (picklable: runs in worker processes).
+
+    Example:
+        >>> g = virtualize_one("file:///d/SMAP.h5", Layout(groups=("Analysis_Data",),
+        ...                    time_from="coord:/time"))  # doctest: +SKIP
+        >>> g.groups["/Analysis_Data"].sizes  # doctest: +SKIP
+        Frozen({'time': 1, 'y': 108, 'x': 33})
+    """
+    registry = registry or registry_for([url], access)
+    plan = plan_parse(url, layout.parser, registry)
+    try:
+        tree = parse_tree(plan, registry)
     except GranuleError:
         raise
-    except Exception as exc:  # h5py/obstore raise many types; name the granule, keep the cause
+    except Exception as exc:  # h5py/obstore/XML raise many types; name the granule, keep the cause
+        what = {"hdf": "NetCDF4/HDF5", "netcdf3": "netCDF-3", "dmrpp": "DMR++"}[plan.kind]
         raise GranuleError(
-            url, f"cannot be virtualized as NetCDF4/HDF5 ({type(exc).__name__}: {exc})"
+            plan.url,
+            f"cannot be virtualized as {what} ({type(exc).__name__}: {exc})"
+            + (f"; sidecar {plan.sidecar}" if plan.sidecar else ""),
         ) from exc
-    return VirtualGranule(url, vds)
+    groups: dict[str, xr.Dataset] = {}
+    sources: dict[str, dict[str, str]] = {}
+    order: Any = None
+    for group in _choose_groups(plan.url, tree, layout):
+        try:
+            view = tree.view(group)
+        except (LookupError, ValueError) as exc:
+            raise GranuleError(plan.url, str(exc.args[0]) if exc.args else str(exc)) from None
+        store = view.store(registry)
+        try:
+            loadable = (
+                list(layout.loadable_variables) if layout.loadable_variables is not None else None
+            )
+            ds = store.to_virtual_dataset(loadable_variables=loadable)
+        except Exception as exc:
+            raise GranuleError(
+                plan.url, f"group {group} cannot be opened ({type(exc).__name__}: {exc})"
+            ) from exc
+        when = _granule_time(plan.url, tree, group, layout, registry)
+        if when is not None and layout.dim not in ds.dims:
+            try:
+                ds = add_time_dimension(ds, when, layout.dim)
+            except ValueError as exc:
+                raise GranuleError(plan.url, f"group {group} {exc}") from None
+        if layout.dim not in ds.dims:
+            raise GranuleMismatchError(
+                plan.url,
+                f"group {group} has no {layout.dim!r} dimension to concatenate along (its "
+                f"dimensions: {', '.join(map(str, ds.dims)) or 'none'}): choose one with --dim, or "
+                "give each granule a time with --time-from coord:NAME | attr:NAME | filename:REGEX",
+            )
+        if not any(layout.dim in v.dims for v in ds.data_vars.values()):
+            raise GranuleMismatchError(
+                plan.url, f"group {group} has no data variable along {layout.dim!r}"
+            )
+        if order is None:
+            order = _order_value(plan.url, ds, layout, when, store)
+        groups[group] = ds
+        sources[group] = dict(view.sources)
+    return VirtualGranule(plan.url, groups, sources, plan.kind, plan.sidecar, order)
 
 
 def virtualize_granules(
     sources: Iterable[Source],
     *,
     access: Access = LOCAL,
+    layout: Layout | None = None,
     loadable_variables: Sequence[str] | None = None,
-    executor: Executor | None = None,
+    parallel: Parallel = None,
+    executor: Any = None,
     workers: int = 4,
 ) -> list[VirtualGranule]:
-    """Virtualize each granule with VirtualiZarr's ``HDFParser``, in the order given.
+    """Virtualize each granule (see :func:`virtualize_one`), in the order given.
 
     Already-virtualized :class:`VirtualGranule` inputs are reused as they are, so one
     virtualization can feed several stores. Dimension coordinates are loaded (VirtualiZarr's
     default), which also copes with real files whose coordinate chunks are oversized (GHRSST
-    GAMSSA's ``time``). Reads run on a thread pool (``workers``) unless an ``executor`` is given.
+    GAMSSA's ``time``). ``parallel`` picks threads (default, ``workers`` of them), processes,
+    dask, or an ``Executor`` / ``distributed.Client`` (see :mod:`.executors`).
     """
+    layout = layout or Layout()
+    if loadable_variables is not None:
+        layout = Layout(
+            layout.parser, layout.groups, layout.dim, layout.time_from, tuple(loadable_variables)
+        )
     sources = list(sources)
     urls = granule_urls(sources)
     done = {s.url: s for s in sources if isinstance(s, VirtualGranule)}
     todo = [u for u in urls if u not in done]
     if todo:
-        registry = registry_for(todo, access)
-        if executor is None and (workers <= 1 or len(todo) == 1):
-            done.update((u, _virtualize_one(u, registry, loadable_variables)) for u in todo)
-        else:
-            pool = executor or ThreadPoolExecutor(max_workers=workers)
-            try:
-                futures = {
-                    u: pool.submit(_virtualize_one, u, registry, loadable_variables) for u in todo
-                }
-                done.update((u, f.result()) for u, f in futures.items())
-            finally:
-                if executor is None:
-                    pool.shutdown(cancel_futures=True)
-    return [done[u] for u in urls]
-
-
-@dataclass(frozen=True)
-class Signature:
-    """What every granule of one store must share: variables, dims, dtypes, chunks and the grid."""
-
-    variables: dict[str, tuple[tuple[str, ...], str, tuple[int, ...] | None]]
-    grid: dict[str, np.ndarray]
-
-    @classmethod
-    def of(cls, ds: xr.Dataset, dim: str) -> Signature:
-        variables = {}
-        for name, var in ds.data_vars.items():
-            chunks = _chunk_shape(var)
-            if chunks is not None and dim in var.dims:
-                chunks = tuple(c for d, c in zip(var.dims, chunks, strict=False) if d != dim)
-            variables[str(name)] = (tuple(map(str, var.dims)), str(var.dtype), chunks)
-        grid = {
-            str(k): np.asarray(v.values) for k, v in ds.coords.items() if k != dim and v.ndim == 1
-        }
-        return cls(variables, grid)
-
-    def differences(self, other: Signature) -> list[str]:
-        """Human-readable differences of ``other`` from this signature (empty when compatible)."""
-        out: list[str] = []
-        missing = sorted(set(self.variables) - set(other.variables))
-        extra = sorted(set(other.variables) - set(self.variables))
-        if missing:
-            out.append(f"missing variable(s) {', '.join(missing)}")
-        if extra:
-            out.append(f"unexpected variable(s) {', '.join(extra)}")
-        for name in sorted(set(self.variables) & set(other.variables)):
-            (dims_a, dtype_a, chunks_a), (dims_b, dtype_b, chunks_b) = (
-                self.variables[name],
-                other.variables[name],
-            )
-            if dims_a != dims_b:
-                out.append(f"{name}: dimensions {dims_b} instead of {dims_a}")
-            if dtype_a != dtype_b:
-                out.append(f"{name}: dtype {dtype_b} instead of {dtype_a}")
-            if chunks_a and chunks_b and chunks_a != chunks_b:
-                out.append(f"{name}: chunks {chunks_b} instead of {chunks_a}")
-        for coord in sorted(set(self.grid) | set(other.grid)):
-            a, b = self.grid.get(coord), other.grid.get(coord)
-            if a is None or b is None:
-                out.append(f"coordinate {coord!r} {'missing' if b is None else 'unexpected'}")
-            elif a.shape != b.shape:
-                out.append(f"grid {coord!r} has {b.size} points instead of {a.size}")
-            elif a.dtype.kind in "fc" and not np.allclose(a, b, equal_nan=True):
-                out.append(f"grid {coord!r} values differ (first {b[0]!r} vs {a[0]!r})")
-            elif a.dtype.kind not in "fc" and not np.array_equal(a, b):
-                out.append(f"grid {coord!r} values differ")
-        return out
-
-
-def _chunk_shape(var: xr.Variable | xr.DataArray) -> tuple[int, ...] | None:
-    data = var.variable._data if isinstance(var, xr.DataArray) else var._data
-    chunks = getattr(data, "chunks", None)  # ManifestArray: the zarr chunk shape
-    if isinstance(chunks, tuple) and all(isinstance(c, int) for c in chunks):
-        return chunks
-    enc = var.encoding.get("chunks") or var.encoding.get("preferred_chunks")
-    return tuple(enc) if isinstance(enc, tuple | list) else None
-
-
-def check_consistent(
-    granules: Sequence[VirtualGranule], dim: str, reference: Signature | None = None
-) -> None:
-    """Refuse granules whose grid, chunking, variables or dtype differ from the reference.
-
-    The reference is the store's signature when appending, else the first granule's.
-    """
-    if not granules:
-        return
-    ref = reference or Signature.of(granules[0].dataset, dim)
-    for granule in granules:
-        diffs = ref.differences(Signature.of(granule.dataset, dim))
-        if diffs:
-            raise GranuleMismatchError(granule.url, "does not match the store: " + "; ".join(diffs))
-        if dim not in granule.dataset.dims:
-            raise GranuleMismatchError(
-                granule.url, f"has no {dim!r} dimension to concatenate along"
-            )
+        results = run_all(
+            virtualize_one,
+            todo,
+            layout=layout,
+            access=access,
+            registry=registry_for(todo, access),
+            parallel=executor if executor is not None else parallel,
+            workers=workers,
+        )
+        done.update(zip(todo, results, strict=True))
+    by_url = {g.url: g for g in done.values()}
+    return [by_url.get(u) or done[u] for u in urls]
 
 
 def sort_and_check_times(granules: Sequence[VirtualGranule], dim: str) -> list[VirtualGranule]:
     """Granules ordered along ``dim``; two granules with the same first coordinate are refused."""
+    if len(granules) <= 1:
+        return list(granules)
     ordered = sorted(granules, key=lambda g: g.first(dim))
     for a, b in zip(ordered, ordered[1:], strict=False):
         if a.first(dim) == b.first(dim):
@@ -235,17 +397,24 @@ def sort_and_check_times(granules: Sequence[VirtualGranule], dim: str) -> list[V
     return ordered
 
 
-def concat_granules(granules: Sequence[VirtualGranule], dim: str = "time") -> xr.Dataset:
-    """One virtual dataset: the granules concatenated along ``dim`` (first granule's attributes)."""
-    datasets = [g.dataset for g in granules]
-    if len(datasets) == 1:
-        return datasets[0]
-    return xr.concat(
-        datasets,
-        dim=dim,
-        coords="minimal",
-        compat="override",
-        data_vars="minimal",
-        combine_attrs="override",
-        join="exact",
-    )
+def concat_granules(granules: Sequence[VirtualGranule], dim: str = "time") -> dict[str, xr.Dataset]:
+    """Each group's virtual dataset: the granules concatenated along ``dim`` (first granule's
+    attributes). Keys are the groups' absolute paths (``/`` for the root)."""
+    if not granules:
+        raise ValueError("no granules to concatenate")
+    out: dict[str, xr.Dataset] = {}
+    for group in granules[0].groups:
+        datasets = [g.groups[group] for g in granules]
+        if len(datasets) == 1:
+            out[group] = datasets[0]
+            continue
+        out[group] = xr.concat(
+            datasets,
+            dim=dim,
+            coords="minimal",
+            compat="override",
+            data_vars="minimal",
+            combine_attrs="override",
+            join="exact",
+        )
+    return out

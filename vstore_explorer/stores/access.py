@@ -130,6 +130,21 @@ class Access:
                 f"Access(timeout_s=...) must be a number of seconds > 0, not {self.timeout_s!r}"
             )
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Picklable (for worker processes): the read-only mapping travels as a dict."""
+        return (
+            Access,
+            (
+                self.endpoint_url,
+                self.region,
+                self.anonymous,
+                self.credentials,
+                dict(self.container_credentials),
+                self.retries,
+                self.timeout_s,
+            ),
+        )
+
     def __repr__(self) -> str:
         parts = [f"endpoint_url={self.endpoint_url!r}", f"region={self.region!r}"]
         if self.anonymous:

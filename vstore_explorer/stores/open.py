@@ -61,6 +61,8 @@ class StoreHandle:
     snapshot_id: str | None = None
     chunks: ChunksArg = None
     _locate: Locator | None = field(default=None, repr=False)
+    group: str | None = None
+    """The store group opened (``None``: the root group), e.g. ``S1`` or ``data_01/ku``."""
 
     def open_code(self) -> str:
         """Python code that opens this same store version the same way (defines ``ds``)."""
@@ -73,13 +75,16 @@ class StoreHandle:
             containers=self.containers,
             mode=credential_mode(self.link, self.access),
             chunks=self.chunks,
+            group=self.group,
         )
 
     def chunk_key(self, variable: str, index: Sequence[int]) -> str:
-        """The store key of one chunk (``var/c/0/1/2`` for Zarr v3, ``var/0.1.2`` for v2)."""
+        """The store key of one chunk (``var/c/0/1/2`` for Zarr v3, ``var/0.1.2`` for v2), under
+        the handle's group (``S1/var/c/0/1``)."""
+        path = f"{self.group}/{variable}" if self.group else variable
         if self.key_style == "v3":
-            return f"{variable}/c/" + "/".join(map(str, index)) if index else f"{variable}/c"
-        return f"{variable}/" + (".".join(map(str, index)) if index else "0")
+            return f"{path}/c/" + "/".join(map(str, index)) if index else f"{path}/c"
+        return f"{path}/" + (".".join(map(str, index)) if index else "0")
 
     def chunk_nbytes(self, keys: Sequence[str]) -> list[int | None]:
         """Stored (compressed) size of each chunk key, from the manifest/references; None if unknown."""
@@ -193,8 +198,14 @@ def connect(
     snapshot: str | None = None,
     credentials: Credentials = None,
     chunks: ChunksArg = None,
+    group: str | None = None,
 ) -> StoreHandle:
     """Open a store lazily and return its :class:`StoreHandle`.
+
+    ``group`` opens one group of a store built from grouped granules (``"S1"``,
+    ``"data_01/ku"``). Without it the root group is opened, or, when the root holds no variables
+    and the store has exactly one group that does, that group; with several, the error lists them
+    (see :func:`list_groups`).
 
     Example:
         >>> handle = connect("s3://bucket/sst.icechunk", tag="v1",
@@ -207,16 +218,17 @@ def connect(
         branch = link.branch
     version = Version(branch=branch, tag=tag, snapshot=snapshot)
     access = resolve_access(link, credentials)
+    group = _clean_group(group)
     if link.kind == "icechunk":
-        return _connect_icechunk(link, version, access, chunks)
+        return _connect_icechunk(link, version, access, chunks, group)
     if version not in (Version(), Version(branch="main")):
         raise ValueError(
             f"{link.kind} stores have no versions; branch/tag/snapshot apply to Icechunk only"
         )
     if link.kind in ("kerchunk-json", "kerchunk-parquet"):
-        return _connect_kerchunk(link, access, chunks)
+        return _connect_kerchunk(link, access, chunks, group)
     if link.kind == "zarr":
-        return _connect_zarr(link, access, chunks)
+        return _connect_zarr(link, access, chunks, group)
     raise StoreOpenError(
         f"cannot open {link.url}: its kind is unknown; pass kind= one of icechunk, kerchunk-json, "
         "kerchunk-parquet, zarr"
@@ -231,8 +243,9 @@ def open_store(
     snapshot: str | None = None,
     credentials: Credentials = None,
     chunks: ChunksArg = None,
+    group: str | None = None,
 ) -> xr.Dataset:
-    """Open a virtual store as a lazy :class:`xarray.Dataset`.
+    """Open a virtual store (or one ``group`` of it) as a lazy :class:`xarray.Dataset`.
 
     ``chunks=None`` (default) reads lazily without dask, the fastest for small subsets;
     ``chunks={}`` gives dask arrays on the store's chunks, for reductions over many chunks.
@@ -241,8 +254,52 @@ def open_store(
         >>> ds = open_store("/data/sst.icechunk", branch="main")  # doctest: +SKIP
     """
     return connect(
-        link, branch=branch, tag=tag, snapshot=snapshot, credentials=credentials, chunks=chunks
+        link,
+        branch=branch,
+        tag=tag,
+        snapshot=snapshot,
+        credentials=credentials,
+        chunks=chunks,
+        group=group,
     ).dataset
+
+
+def _clean_group(group: str | None) -> str | None:
+    """``'a/b'`` for ``'/a/b/'``; None for the root."""
+    if group is None:
+        return None
+    text = str(group).strip().strip("/")
+    if any(part in ("", ".", "..") for part in text.split("/")) and text:
+        raise ValueError(f"invalid group {group!r}: give a path such as S1 or data_01/ku")
+    return text or None
+
+
+def groups_in(zgroup: Any) -> list[str]:
+    """Paths of the groups under a zarr group that hold at least one array, root first ('')."""
+    import zarr
+
+    out = [""] if any(True for _ in zgroup.array_keys()) else []
+    for path, member in zgroup.members(max_depth=None):
+        if isinstance(member, zarr.Group) and any(True for _ in member.array_keys()):
+            out.append(path)
+    return sorted(out, key=lambda g: (g != "", g))
+
+
+def _pick_group(zgroup: Any, group: str | None, url: str) -> str | None:
+    """The group to open: the one asked for (checked), else the root, else the only one."""
+    available = groups_in(zgroup)
+    listed = ", ".join(g or "(root)" for g in available) or "none"
+    if group is not None:
+        try:
+            zgroup[group]
+        except KeyError:
+            raise StoreOpenError(f"{url} has no group {group!r}; its groups: {listed}") from None
+        return group
+    if "" in available or not available:
+        return None
+    if len(available) == 1:
+        return available[0]
+    raise StoreOpenError(f"{url} holds several groups: pass group= one of {listed}")
 
 
 # -- Icechunk -----------------------------------------------------------------------------------
@@ -267,7 +324,7 @@ def _icechunk_repo(link: StoreLink, access: Access) -> tuple[Any, tuple[str, ...
 
 
 def _connect_icechunk(
-    link: StoreLink, version: Version, access: Access, chunks: ChunksArg
+    link: StoreLink, version: Version, access: Access, chunks: ChunksArg, group: str | None = None
 ) -> StoreHandle:
     repo, containers = _icechunk_repo(link, access)
     try:
@@ -280,8 +337,11 @@ def _connect_icechunk(
         ) from exc
     store = session.store
     locate = icechunk_locator(session, access)
+    import zarr
+
+    group = _pick_group(zarr.open_group(store, mode="r", zarr_format=3), group, link.url)
     try:  # decoding CF times reads the first and last value of virtual variables (time_bnds)
-        ds = xr.open_zarr(store, consolidated=False, chunks=chunks, zarr_format=3)
+        ds = xr.open_zarr(store, group=group, consolidated=False, chunks=chunks, zarr_format=3)
     except Exception as exc:
         clear = explain(exc, locate=locate, containers=containers, store=link.url)
         if clear is None:
@@ -301,7 +361,17 @@ def _connect_icechunk(
         return _run(gather())
 
     return StoreHandle(
-        link, version, access, ds, containers, "v3", sizes, session.snapshot_id, chunks, locate
+        link,
+        version,
+        access,
+        ds,
+        containers,
+        "v3",
+        sizes,
+        session.snapshot_id,
+        chunks,
+        locate,
+        group,
     )
 
 
@@ -410,7 +480,9 @@ def _unreachable(exc: BaseException) -> bool:
     return any(cls.__name__ in _UNREACHABLE_TYPES for cls in type(exc).__mro__)
 
 
-def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> StoreHandle:
+def _connect_kerchunk(
+    link: StoreLink, access: Access, chunks: ChunksArg, group: str | None = None
+) -> StoreHandle:
     import fsspec
 
     try:
@@ -429,10 +501,12 @@ def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> Sto
             "network is down: try again later"
         ) from exc
     locate = kerchunk_locator(fs.references)
+    group = _kerchunk_group(fs.references, group, link.url)
     try:
         ds = xr.open_dataset(
             "reference://",
             engine="zarr",
+            group=group,
             backend_kwargs={"consolidated": False, "storage_options": _async_remote(options)},
             chunks=chunks,
         )
@@ -460,20 +534,78 @@ def _connect_kerchunk(link: StoreLink, access: Access, chunks: ChunksArg) -> Sto
                 out.append(len(ref) if isinstance(ref, bytes | str) else None)
         return out
 
-    return StoreHandle(link, Version(), access, ds, (), "v2", sizes, None, chunks, locate)
+    return StoreHandle(link, Version(), access, ds, (), "v2", sizes, None, chunks, locate, group)
+
+
+def _kerchunk_group(references: Any, group: str | None, url: str) -> str | None:
+    """The group to open in Kerchunk references (their keys say which groups hold arrays)."""
+    keys = references.keys() if isinstance(references, dict) else references.zmetadata.keys()
+    arrays = {
+        k[: -len(".zarray")].rstrip("/").rpartition("/")[0] for k in keys if k.endswith(".zarray")
+    }
+    available = sorted(arrays, key=lambda g: (g != "", g))
+    listed = ", ".join(g or "(root)" for g in available) or "none"
+    if group is not None:
+        if group not in arrays and f"{group}/.zgroup" not in keys:
+            raise StoreOpenError(f"{url} has no group {group!r}; its groups: {listed}")
+        return group
+    if "" in arrays or not arrays:
+        return None
+    if len(arrays) == 1:
+        return available[0]
+    raise StoreOpenError(f"{url} holds several groups: pass group= one of {listed}")
 
 
 # -- Zarr -----------------------------------------------------------------------------------------
-def _connect_zarr(link: StoreLink, access: Access, chunks: ChunksArg) -> StoreHandle:
+def _connect_zarr(
+    link: StoreLink, access: Access, chunks: ChunksArg, group: str | None = None
+) -> StoreHandle:
     import zarr
 
     url = to_url(link.url)
     path = str(local_path(url)) if scheme_of(url) == "file" else url
     options = access.fsspec_options(url) or None
     try:
-        ds = xr.open_zarr(path, consolidated=None, chunks=chunks, storage_options=options)
+        root = zarr.open_group(path, mode="r", storage_options=options)
     except FileNotFoundError as exc:
         raise StoreOpenError(f"no Zarr store at {link.url}") from exc
-    group = zarr.open_group(path, mode="r", storage_options=options)
-    style: Literal["v2", "v3"] = "v3" if group.metadata.zarr_format == 3 else "v2"
-    return StoreHandle(link, Version(), access, ds, (), style, None, None, chunks)
+    group = _pick_group(root, group, link.url)
+    ds = xr.open_zarr(path, group=group, consolidated=None, chunks=chunks, storage_options=options)
+    style: Literal["v2", "v3"] = "v3" if root.metadata.zarr_format == 3 else "v2"
+    return StoreHandle(link, Version(), access, ds, (), style, None, None, chunks, None, group)
+
+
+def list_groups(
+    link: StoreLink | str, *, credentials: Credentials = None, **version: Any
+) -> list[str]:
+    """The groups of a store that hold variables (``''`` is the root group).
+
+    Example:
+        >>> list_groups("/stores/gpm.icechunk")  # doctest: +SKIP
+        ['S1', 'S2']
+    """
+    import zarr
+
+    link = as_link(link)
+    access = resolve_access(link, credentials)
+    if link.kind == "icechunk":
+        repo, _ = _icechunk_repo(link, access)
+        v = Version(**version) if version else Version(branch=link.branch or "main")
+        session = repo.readonly_session(**v.session_kwargs())
+        return groups_in(zarr.open_group(session.store, mode="r", zarr_format=3))
+    if link.kind in ("kerchunk-json", "kerchunk-parquet"):
+        import fsspec
+
+        fs = fsspec.filesystem("reference", **kerchunk_storage_options(link, access))
+        keys = fs.references.keys() if isinstance(fs.references, dict) else fs.references.zmetadata
+        found = {
+            k[: -len(".zarray")].rstrip("/").rpartition("/")[0]
+            for k in keys
+            if k.endswith(".zarray")
+        }
+        return sorted(found, key=lambda g: (g != "", g))
+    url = to_url(link.url)
+    path = str(local_path(url)) if scheme_of(url) == "file" else url
+    return groups_in(
+        zarr.open_group(path, mode="r", storage_options=access.fsspec_options(url) or None)
+    )

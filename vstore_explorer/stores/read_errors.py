@@ -83,19 +83,26 @@ class FailedRead:
     unreachable: bool = False  # the server, not the granule: refused, reset, timed out
     changed: bool = False
 
+    def _parts(self) -> tuple[str, tuple[int, ...] | None]:
+        """(array path, chunk index) of a Zarr v3 (``g/v/c/1/0``) or v2 (``g/v/1.0``) key."""
+        parts = self.key.split("/")
+        for i in range(len(parts) - 1, 0, -1):
+            if parts[i] == "c" and all(p.isdigit() for p in parts[i + 1 :]):
+                return "/".join(parts[:i]), tuple(int(p) for p in parts[i + 1 :])
+        last = parts[-1].split(".")
+        if len(parts) >= 2 and all(p.isdigit() for p in last):
+            return "/".join(parts[:-1]), tuple(int(p) for p in last)
+        return parts[0], None
+
     @property
     def variable(self) -> str:
-        return self.key.split("/", 1)[0]
+        """The variable's name (without the store group it is in)."""
+        return self._parts()[0].rsplit("/", 1)[-1]
 
     @property
     def chunk(self) -> tuple[int, ...] | None:
         """The chunk index from a Zarr v3 (``v/c/1/0``) or v2 (``v/1.0``) key."""
-        rest = self.key.split("/", 1)[1] if "/" in self.key else ""
-        parts = rest.split("/")[1:] if rest.startswith("c/") or rest == "c" else rest.split(".")
-        try:
-            return tuple(int(p) for p in parts if p != "")
-        except ValueError:
-            return None
+        return self._parts()[1]
 
 
 Locator = Callable[[FailedRead], list[str]]

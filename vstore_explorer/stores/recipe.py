@@ -110,8 +110,10 @@ def open_source(
     containers: Sequence[str] = (),
     mode: CredentialMode = "none",
     chunks: dict[str, int] | None = None,
+    group: str | None = None,
 ) -> str:
-    """Code that defines ``ds`` by opening ``link`` as :func:`stores.open.connect` does.
+    """Code that defines ``ds`` by opening ``link`` (its ``group``, if given) as
+    :func:`stores.open.connect` does.
 
     Args:
         version: the branch/tag/snapshot that was opened.
@@ -119,11 +121,13 @@ def open_source(
         containers: the store's virtual chunk container prefixes, each authorized explicitly.
         mode: how credentials are obtained (see :func:`credential_mode`).
         chunks: the ``chunks=`` argument used to open (``None``: lazy, no dask).
+        group: the store group that was opened (``None``: the root group).
     """
     chunks_src = literal(dict(chunks) if chunks is not None else None)
+    group_src = f"group={literal(group)}, " if group else ""
     if link.kind == "icechunk":
         return _icechunk_source(
-            link, version or Version(), snapshot_id, containers, mode, chunks_src
+            link, version or Version(), snapshot_id, containers, mode, chunks_src, group_src
         )
     url = to_url(link.url)
     if link.kind in ("kerchunk-json", "kerchunk-parquet"):
@@ -149,7 +153,8 @@ def open_source(
         elif mode == "environment":
             lines[:0] = ["# S3 credentials are read from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"]
         lines.append(
-            'ds = xr.open_dataset("reference://", engine="zarr", backend_kwargs={"consolidated": False, '
+            f'ds = xr.open_dataset("reference://", engine="zarr", {group_src}'
+            'backend_kwargs={"consolidated": False, '
             f'"storage_options": storage_options}}, chunks={chunks_src})'
         )
         return "\n".join(lines)
@@ -157,7 +162,10 @@ def open_source(
         path = str(local_path(url)) if scheme_of(url) == "file" else url
         options = _fsspec_options(link, mode) if scheme_of(url) == "s3" else {}
         extra = f", storage_options={literal(options)}" if options else ""
-        return f"ds = xr.open_zarr({literal(path)}, consolidated=None, chunks={chunks_src}{extra})"
+        return (
+            f"ds = xr.open_zarr({literal(path)}, {group_src}consolidated=None, "
+            f"chunks={chunks_src}{extra})"
+        )
     raise ValueError(f"cannot write code to open a store of kind {link.kind!r}")
 
 
@@ -182,6 +190,7 @@ def _icechunk_source(
     containers: Sequence[str],
     mode: CredentialMode,
     chunks_src: str,
+    group_src: str = "",
 ) -> str:
     lines = ["import icechunk"]
     if mode == "earthdata":
@@ -207,6 +216,7 @@ def _icechunk_source(
     else:
         lines.append(f"session = repo.readonly_session(**{literal(version.session_kwargs())})")
     lines.append(
-        f"ds = xr.open_zarr(session.store, consolidated=False, chunks={chunks_src}, zarr_format=3)"
+        f"ds = xr.open_zarr(session.store, {group_src}consolidated=False, chunks={chunks_src}, "
+        "zarr_format=3)"
     )
     return "\n".join(lines)

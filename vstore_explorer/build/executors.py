@@ -1,0 +1,112 @@
+"""Where granules are parsed: threads, processes, a dask cluster or any ``Executor``.
+
+HDF5 parsing holds the GIL, so threads help only while waiting on the network; ``processes`` uses
+every core of this machine, and ``dask`` (or a ``distributed.Client``) the workers of a cluster.
+Worker processes rebuild their own object-store registry from the (picklable) :class:`Access`.
+
+Example:
+    >>> run_all(pow, [2, 3], parallel=None, workers=1, exp=2)
+    [4, 9]
+    >>> check_parallel("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: parallel='gpu': use threads, processes, dask, an Executor or a distributed.Client
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any, Literal
+
+ParallelName = Literal["threads", "processes", "dask"]
+Parallel = ParallelName | Executor | Any | None
+"""``parallel=``: a name, an ``Executor``, a ``distributed.Client``, or None (threads)."""
+PARALLEL_NAMES: tuple[str, ...] = ("threads", "processes", "dask")
+
+
+def check_parallel(parallel: Parallel) -> Parallel:
+    """``parallel`` if usable, else a ValueError saying what is."""
+    if parallel is None or isinstance(parallel, Executor) or _is_client(parallel):
+        return parallel
+    if isinstance(parallel, str) and parallel in PARALLEL_NAMES:
+        return parallel
+    raise ValueError(
+        f"parallel={parallel!r}: use threads, processes, dask, an Executor or a distributed.Client"
+    )
+
+
+def _is_client(obj: Any) -> bool:
+    return type(obj).__name__ == "Client" and callable(getattr(obj, "get_executor", None))
+
+
+def dask_client(address: str | None = None) -> Any:
+    """A ``distributed.Client`` for ``address``, or the one already running in this process."""
+    try:
+        from distributed import Client, get_client
+    except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
+        raise ValueError("parallel='dask' needs dask.distributed: pip install distributed") from exc
+    if address:
+        return Client(address)
+    try:
+        return get_client()
+    except ValueError:
+        raise ValueError(
+            "parallel='dask' needs a running dask cluster: start a distributed.Client first, "
+            "or pass --dask-scheduler ADDRESS (tcp://host:8786)"
+        ) from None
+
+
+def run_all(
+    func: Callable[..., Any],
+    items: Sequence[Any],
+    *,
+    parallel: Parallel = None,
+    workers: int = 4,
+    registry: Any = None,
+    **kwargs: Any,
+) -> list[Any]:
+    """``[func(item, **kwargs) for item in items]``, in order, spread as ``parallel`` says.
+
+    ``registry`` (an object-store registry, not picklable) is passed to ``func`` only when it runs
+    in this process; other workers build their own. The first error is raised and the remaining
+    work is cancelled.
+    """
+    parallel = check_parallel(parallel)
+    local = dict(kwargs, registry=registry) if registry is not None else kwargs
+    if parallel in (None, "threads") and (workers <= 1 or len(items) <= 1):
+        return [func(item, **local) for item in items]
+    own: Executor | None = None
+    if parallel in (None, "threads"):
+        own = pool = ThreadPoolExecutor(max_workers=workers)
+        call_kwargs = local
+    elif parallel == "processes":
+        import multiprocessing
+
+        # forkserver: a fresh interpreter per worker, safe beside the threads zarr/icechunk keep
+        context = multiprocessing.get_context("forkserver")
+        own = pool = ProcessPoolExecutor(
+            max_workers=max(1, min(workers, os.cpu_count() or 1, len(items))), mp_context=context
+        )
+        call_kwargs = kwargs
+    elif parallel == "dask":
+        pool = dask_client().get_executor()
+        call_kwargs = kwargs
+    elif _is_client(parallel):
+        pool = parallel.get_executor()
+        call_kwargs = kwargs
+    else:
+        pool = parallel
+        call_kwargs = local if isinstance(parallel, ThreadPoolExecutor) else kwargs
+    try:
+        futures = [pool.submit(func, item, **call_kwargs) for item in items]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    finally:
+        if own is not None:
+            own.shutdown(cancel_futures=True)

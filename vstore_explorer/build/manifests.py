@@ -1,0 +1,56 @@
+"""How a virtual store's Icechunk manifests are split, so a reader loads only the references it needs.
+
+Example:
+    >>> REFS_PER_MANIFEST
+    1000
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import xarray as xr
+
+REFS_PER_MANIFEST = 1_000
+"""About how many chunk references of an array one manifest holds (split along the append dim)."""
+
+
+def manifest_config(
+    vds: xr.Dataset | Iterable[xr.Dataset], dim: str, refs: int | None = None
+) -> Any:
+    """Icechunk manifests split along ``dim`` so each holds about ``refs`` chunk references
+    (default :data:`REFS_PER_MANIFEST`).
+
+    A reader loads a whole manifest at its first chunk of the array: with one manifest for a
+    decade of daily granules, a one-day map would read the references of every day. Split, it
+    reads those of about ``refs // chunks per step`` steps. The split is saved in the repository's
+    config, so appends keep it. ``vds`` may be several datasets (one per group of the store).
+
+    Example:
+        >>> config = manifest_config(vds, "time")  # 9 chunks per daily field  # doctest: +SKIP
+        >>> list(config.splitting.to_dict().values())  # doctest: +SKIP
+        [{ManifestSplitDimCondition.dimension_name("time"): 111}]
+    """
+    import icechunk
+
+    datasets = [vds] if isinstance(vds, xr.Dataset) else list(vds)
+    per_step = 1
+    for var in (v for ds in datasets for v in ds.data_vars.values()):
+        manifest = getattr(var.data, "manifest", None)  # a virtual (ManifestArray) variable
+        if manifest is None or dim not in var.dims:
+            continue
+        grid = manifest.shape_chunk_grid  # chunks along each dimension
+        per_step = max(
+            per_step, math.prod(n for d, n in zip(var.dims, grid, strict=True) if d != dim)
+        )
+    steps = max(1, (refs or REFS_PER_MANIFEST) // per_step)
+    splitting = icechunk.ManifestSplittingConfig.from_dict(
+        {
+            icechunk.ManifestSplitCondition.AnyArray(): {
+                icechunk.ManifestSplitDimCondition.DimensionName(dim): steps
+            }
+        }
+    )
+    return icechunk.ManifestConfig(splitting=splitting)
