@@ -312,10 +312,15 @@ def virtualize_one(
             raise GranuleError(plan.url, str(exc.args[0]) if exc.args else str(exc)) from None
         store = view.store(registry)
         try:
-            loadable = (
-                list(layout.loadable_variables) if layout.loadable_variables is not None else None
-            )
-            ds = store.to_virtual_dataset(loadable_variables=loadable)
+            if layout.loadable_variables == ():  # all virtual: nothing is read from the granule
+                ds = view.manifest_group.to_virtual_dataset()
+            else:
+                loadable = (
+                    list(layout.loadable_variables)
+                    if layout.loadable_variables is not None
+                    else None
+                )
+                ds = store.to_virtual_dataset(loadable_variables=loadable)
         except Exception as exc:
             raise GranuleError(
                 plan.url, f"group {group} cannot be opened ({type(exc).__name__}: {exc})"
