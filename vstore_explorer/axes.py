@@ -23,6 +23,8 @@ import pandas as pd
 import xarray as xr
 from xarray.coding.cftimeindex import CFTimeIndex
 
+from vstore_explorer.errors import SelectionError
+
 LonConvention = Literal["-180..180", "0..360"]
 
 _LAT_UNITS = frozenset(
@@ -164,7 +166,7 @@ def find_axes(obj: xr.Dataset | xr.DataArray) -> Axes:
     Only string-named dimension coordinates are considered. Reads coordinate values only.
     """
     if not isinstance(obj, xr.Dataset | xr.DataArray):
-        raise ValueError(
+        raise SelectionError(
             f"find_axes needs an xarray Dataset or DataArray, got {type(obj).__name__}"
         )
     coords = [(d, c) for d, c in _dimension_coords(obj) if isinstance(d, str)]

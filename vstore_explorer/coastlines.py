@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from vstore_explorer.errors import InvalidInputError
+
 if TYPE_CHECKING:
     import holoviews as hv
 
@@ -48,7 +50,9 @@ def coastline_xy(convention: Convention = "-180..180") -> tuple[np.ndarray, np.n
         ValueError: for an unknown convention.
     """
     if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {', '.join(CONVENTIONS)}; got {convention!r}")
+        raise InvalidInputError(
+            f"convention must be one of {', '.join(CONVENTIONS)}; got {convention!r}"
+        )
     lon, lat = _raw()
     if convention == "-180..180":
         return lon.copy(), lat.copy()

@@ -24,6 +24,7 @@ from typing import Any
 import black
 import numpy as np
 
+from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.ops import Op
 
 _NEEDS_NUMPY = frozenset({"lon_runs", "area_mean"})
@@ -53,7 +54,9 @@ def literal(value: Any) -> str:
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
-    raise ValueError(f"cannot write {type(value).__name__} value {value!r} as a Python literal")
+    raise InvalidInputError(
+        f"cannot write {type(value).__name__} value {value!r} as a Python literal"
+    )
 
 
 def comment_text(text: str) -> str:
@@ -64,7 +67,7 @@ def comment_text(text: str) -> str:
 
 def _identifier(name: str, what: str) -> str:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise ValueError(f"{what} must be a Python identifier, got {name!r}")
+        raise InvalidInputError(f"{what} must be a Python identifier, got {name!r}")
     return name
 
 
@@ -111,7 +114,9 @@ def render_op(op: Op, source: str) -> str:
             return f"{source}.weighted({weights}).mean(({lat}, {lon}), keep_attrs=True)"
         case "time_mean" | "zonal_mean":
             return f"{source}.mean({literal(a['dim'])}, keep_attrs=True)"
-    raise ValueError(f"no renderer for op {op.name!r}")  # pragma: no cover - Op validates names
+    raise InvalidInputError(
+        f"no renderer for op {op.name!r}"
+    )  # pragma: no cover - Op validates names
 
 
 def render_ops(ops: Iterable[Op], source: str = "ds", target: str = "result") -> str:
@@ -134,14 +139,14 @@ def render_ops(ops: Iterable[Op], source: str = "ds", target: str = "result") ->
 def _plot_call(method: str, kwargs: Mapping[str, Any]) -> str:
     _identifier(method, "plot method")
     if method.startswith("_"):
-        raise ValueError(f"plot method must be a public hvplot method, got {method!r}")
+        raise InvalidInputError(f"plot method must be a public hvplot method, got {method!r}")
     if not isinstance(kwargs, Mapping):
-        raise ValueError(f"plot options must be a mapping, got {type(kwargs).__name__}")
+        raise InvalidInputError(f"plot options must be a mapping, got {type(kwargs).__name__}")
     named: list[str] = []
     other: dict[str, Any] = {}
     for key, value in kwargs.items():
         if not isinstance(key, str):
-            raise ValueError(f"plot option names must be strings, got {key!r}")
+            raise InvalidInputError(f"plot option names must be strings, got {key!r}")
         if key.isidentifier() and not keyword.iskeyword(key):
             named.append(f"{key}={literal(value)}")
         else:
@@ -153,9 +158,9 @@ def _plot_call(method: str, kwargs: Mapping[str, Any]) -> str:
 
 def _coastline_overlay(kwargs: Mapping[str, Any]) -> str:
     if "tiles" in kwargs:
-        raise ValueError("coastlines and tiles do not go together: tiles bring their own")
+        raise InvalidInputError("coastlines and tiles do not go together: tiles bring their own")
     if "x" not in kwargs or "y" not in kwargs:
-        raise ValueError("coastlines need the map's x and y options")
+        raise InvalidInputError("coastlines need the map's x and y options")
     x, y = literal(str(kwargs["x"])), literal(str(kwargs["y"]))
     return (
         "try:  # coastlines ship with vstore_explorer (Natural Earth, offline)\n"
@@ -201,7 +206,7 @@ def render_script(
     parts.append(render_ops(ops) + "\nresult")
     if plot is not None:
         if not isinstance(plot, tuple | list) or len(plot) != 2:
-            raise ValueError(f"plot must be (method, options), got {plot!r}")
+            raise InvalidInputError(f"plot must be (method, options), got {plot!r}")
         parts.append(_plot_call(*plot))
         if coastlines:
             parts.append(_coastline_overlay(plot[1]))
@@ -210,4 +215,4 @@ def render_script(
         ast.parse(source)
         return black.format_str(source, mode=black.Mode(line_length=100))
     except (SyntaxError, black.InvalidInput) as exc:
-        raise ValueError(f"the generated script does not parse: {exc}") from exc
+        raise InvalidInputError(f"the generated script does not parse: {exc}") from exc

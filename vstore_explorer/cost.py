@@ -27,6 +27,7 @@ import xarray as xr
 from xarray.backends import BackendArray
 from xarray.core import indexing
 
+from vstore_explorer.errors import SelectionError, VStoreError
 from vstore_explorer.ops import Op, describe, execute
 
 REDUCTION_OPS = frozenset({"area_mean", "time_mean", "zonal_mean", "chunk"})
@@ -143,10 +144,10 @@ class Limits:
         for name in ("max_read_bytes", "max_memory_bytes"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
-                raise ValueError(f"{name} must be a positive number of bytes, got {value!r}")
+                raise SelectionError(f"{name} must be a positive number of bytes, got {value!r}")
 
 
-class CostLimitError(ValueError):
+class CostLimitError(VStoreError, ValueError):
     """A request above the configured limits was stopped before reading anything.
 
     Example:

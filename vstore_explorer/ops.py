@@ -33,6 +33,7 @@ import xarray as xr
 from xarray.coding.cftimeindex import CFTimeIndex
 
 from vstore_explorer.axes import Axes, LonConvention, find_axes
+from vstore_explorer.errors import SelectionError
 from vstore_explorer.selection import Selection, bbox_width
 
 OP_NAMES: tuple[str, ...] = (
@@ -63,9 +64,9 @@ def _freeze(value: Any) -> Any:
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"Op arguments must be finite numbers, got {value!r}")
+            raise SelectionError(f"Op arguments must be finite numbers, got {value!r}")
         return value
-    raise ValueError(f"Op arguments must be plain data (str, int, float, None), got {value!r}")
+    raise SelectionError(f"Op arguments must be plain data (str, int, float, None), got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class Op:
 
     def __post_init__(self) -> None:
         if self.name not in OP_NAMES:
-            raise ValueError(f"unknown op {self.name!r}; known ops are {', '.join(OP_NAMES)}")
+            raise SelectionError(f"unknown op {self.name!r}; known ops are {', '.join(OP_NAMES)}")
 
     @classmethod
     def make(cls, op_name: str, /, **kwargs: Any) -> Op:
@@ -180,12 +181,12 @@ class _Context:
 
     def require(self, dim: str | None, axis: str, purpose: str) -> str:
         if dim is None:
-            raise ValueError(
+            raise SelectionError(
                 f"{purpose} needs a {axis} axis, but none was found among the dataset's "
                 f"dimension coordinates {list(self.ds.dims)}"
             )
         if dim not in self.present():
-            raise ValueError(
+            raise SelectionError(
                 f"{purpose} needs dimension {dim!r}, which the selected variable(s) "
                 f"{list(self.dims)} do not have"
             )
@@ -194,7 +195,7 @@ class _Context:
     def require_all(self, dims: Sequence[str], purpose: str) -> None:
         lacking = [name for name, have in self.dims.items() if not set(dims) <= set(have)]
         if lacking:
-            raise ValueError(
+            raise SelectionError(
                 f"{purpose} needs dimensions {list(dims)}, which variable(s) {lacking} lack; "
                 "choose variables that have them with Selection(variables=...)"
             )
@@ -208,12 +209,12 @@ def _variable_ops(ds: xr.Dataset, sel: Selection) -> tuple[list[Op], tuple[Hasha
     available = ", ".join(repr(name) for name in ds.data_vars) or "none"
     missing = [name for name in sel.variables if name not in ds.data_vars]
     if missing:
-        raise ValueError(
+        raise SelectionError(
             f"unknown variable(s) {missing!r}; the dataset's data variables are: {available}"
         )
     if not sel.variables:
         if not ds.data_vars:
-            raise ValueError("the dataset has no data variables to select")
+            raise SelectionError("the dataset has no data variables to select")
         return [], tuple(ds.data_vars)
     if len(sel.variables) == 1:
         return [Op.make("select_variable", name=sel.variables[0])], sel.variables
@@ -224,7 +225,7 @@ def _time_op(ctx: _Context, start: str | None, stop: str | None) -> Op:
     dim = ctx.require(ctx.axes.time, "time", "a time range")
     index = ctx.ds.indexes[dim]
     if not isinstance(index, pd.DatetimeIndex | CFTimeIndex):
-        raise ValueError(
+        raise SelectionError(
             f"time coordinate {dim!r} is not decoded to dates (dtype {index.dtype}); "
             "open the store with decode_times=True"
         )
@@ -236,18 +237,18 @@ def _time_op(ctx: _Context, start: str | None, stop: str | None) -> Op:
     try:
         count = _slice_length(index, start, stop)
     except (KeyError, ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(
+        raise SelectionError(
             f"time range {start!r} to {stop!r} cannot be selected ({exc}); {covers}"
         ) from exc
     if count == 0:
-        raise ValueError(f"time range {start!r} to {stop!r} selects no time step: {covers}")
+        raise SelectionError(f"time range {start!r} to {stop!r} selects no time step: {covers}")
     return Op.make("time_range", dim=dim, start=start, stop=stop)
 
 
 def _nearest_index(ctx: _Context, dim: str, what: str) -> np.ndarray:
     index = ctx.ds.indexes[dim]
     if _monotonic(index) is None:
-        raise ValueError(
+        raise SelectionError(
             f"{what} coordinate {dim!r} is not sorted; nearest selection needs it sorted"
         )
     return np.asarray(index.values, dtype=float)
@@ -256,7 +257,7 @@ def _nearest_index(ctx: _Context, dim: str, what: str) -> np.ndarray:
 def _check_near(values: np.ndarray, x: float, dim: str, what: str) -> None:
     step = _spacing(values)
     if values.size and not float(np.min(values)) - step <= x <= float(np.max(values)) + step:
-        raise ValueError(
+        raise SelectionError(
             f"point {what} {x:g} is outside the grid ({dim!r} from {_extent(values)}, "
             f"spacing {step:g})"
         )
@@ -291,7 +292,7 @@ def _bbox_ops(ctx: _Context, sel: Selection) -> list[Op]:
     lats = np.asarray(lat_index.values, dtype=float)
     order = _monotonic(lat_index)
     if order is None:
-        raise ValueError(f"latitude {lat_dim!r} is not sorted; a box needs sorted latitudes")
+        raise SelectionError(f"latitude {lat_dim!r} is not sorted; a box needs sorted latitudes")
     lat_bounds = (south, north) if order == "increasing" else (north, south)
     if _slice_length(lat_index, *lat_bounds) == 0:
         raise _empty_box(sel, lat_dim, lats, "latitude")
@@ -347,9 +348,9 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
         ('select_variable', 'point_nearest')
     """
     if not isinstance(ds, xr.Dataset):
-        raise ValueError(f"plan needs an xarray Dataset, got {type(ds).__name__}")
+        raise SelectionError(f"plan needs an xarray Dataset, got {type(ds).__name__}")
     if not isinstance(sel, Selection):
-        raise ValueError(f"plan needs a Selection, got {type(sel).__name__}")
+        raise SelectionError(f"plan needs a Selection, got {type(sel).__name__}")
     ops, names = _variable_ops(ds, sel)
     ctx = _Context(ds, find_axes(ds), {name: ds[name].dims for name in names})
     late_chunk = False
@@ -426,7 +427,7 @@ def _execute_one(obj: Any, op: Op) -> Any:
             return obj.weighted(weights).mean((a["lat"], a["lon"]), keep_attrs=True)
         case "time_mean" | "zonal_mean":
             return obj.mean(a["dim"], keep_attrs=True)
-    raise ValueError(f"unknown op {op.name!r}")  # pragma: no cover - Op validates names
+    raise SelectionError(f"unknown op {op.name!r}")  # pragma: no cover - Op validates names
 
 
 def execute(ds: xr.Dataset, ops: Iterable[Op]) -> xr.Dataset | xr.DataArray:
@@ -506,7 +507,7 @@ def _describe_one(op: Op) -> str:
             return f"Mean over time {a['dim']!r}"
         case "zonal_mean":
             return f"Zonal mean (over longitude {a['dim']!r})"
-    raise ValueError(f"unknown op {op.name!r}")  # pragma: no cover
+    raise SelectionError(f"unknown op {op.name!r}")  # pragma: no cover
 
 
 def describe(ops: Iterable[Op]) -> list[str]:

@@ -26,6 +26,7 @@ import numpy as np
 import xarray as xr
 
 from vstore_explorer.axes import find_axes
+from vstore_explorer.errors import InvalidInputError
 
 if TYPE_CHECKING:
     import holoviews as hv
@@ -201,7 +202,7 @@ def _title(da: xr.DataArray, suffix: str = "") -> str:
 
 def _need(dim: Hashable | None, da: xr.DataArray, kind: str, axis: str) -> str:
     if dim is None or dim not in da.dims:
-        raise ValueError(
+        raise InvalidInputError(
             f"a {kind} plot needs a {axis} dimension; {da.name or 'the array'!s} has dims "
             f"{list(da.dims)} (select a subset with the right shape first)"
         )
@@ -211,7 +212,7 @@ def _need(dim: Hashable | None, da: xr.DataArray, kind: str, axis: str) -> str:
 def _extra_dims(da: xr.DataArray, used: tuple[str, ...], kind: str) -> None:
     extra = [str(d) for d in da.dims if d not in used and da.sizes[d] != 1]
     if extra:
-        raise ValueError(
+        raise InvalidInputError(
             f"a {kind} plot of {da.name or 'the array'!s} would need one more selection along "
             f"{extra} (dims {dict(da.sizes)}); pick a single level/point or reduce those dimensions"
         )
@@ -331,13 +332,15 @@ def spec(da: xr.DataArray, kind: PlotKind, *, tiles: str | None = None) -> PlotS
         ValueError: an unknown kind, or an array of the wrong shape for it.
     """
     if not isinstance(da, xr.DataArray):
-        raise ValueError(f"plots need an xarray DataArray (one variable), got {type(da).__name__}")
+        raise InvalidInputError(
+            f"plots need an xarray DataArray (one variable), got {type(da).__name__}"
+        )
     if kind not in _SPECS:
-        raise ValueError(f"plot kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        raise InvalidInputError(f"plot kind must be one of {', '.join(KINDS)}; got {kind!r}")
     method, kwargs = _SPECS[kind](da)
     if tiles is not None:
         if kind != "map":
-            raise ValueError("tiles= applies to maps only")
+            raise InvalidInputError("tiles= applies to maps only")
         kwargs["tiles"] = str(tiles)
     return method, kwargs
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, quote
 
+from vstore_explorer.errors import SelectionError
+
 Reduction = Literal["none", "area_mean", "time_mean", "zonal_mean"]
 REDUCTIONS: tuple[str, ...] = get_args(Reduction)
 
@@ -41,7 +43,7 @@ def _iso_bounds(value: str, field: str) -> tuple[tuple[int, ...], tuple[int, ...
     """The earliest and latest (year, month, day, hour, minute, second) a partial date covers."""
     match = _ISO.fullmatch(value)
     if match is None:
-        raise ValueError(f"Selection.{field}: {value!r} is not {_ISO_FORM}")
+        raise SelectionError(f"Selection.{field}: {value!r} is not {_ISO_FORM}")
     parts = match.groupdict()
     low: list[int] = [int(parts["year"])]
     high: list[int] = [int(parts["year"])]
@@ -53,7 +55,7 @@ def _iso_bounds(value: str, field: str) -> tuple[tuple[int, ...], tuple[int, ...
             continue
         number = int(text)
         if not least <= number <= most:
-            raise ValueError(f"Selection.{field}: {value!r} has {key} {number} out of range")
+            raise SelectionError(f"Selection.{field}: {value!r} has {key} {number} out of range")
         low.append(number)
         high.append(number)
     return tuple(low), tuple(high)
@@ -61,30 +63,30 @@ def _iso_bounds(value: str, field: str) -> tuple[tuple[int, ...], tuple[int, ...
 
 def _number(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"Selection.{field} must hold numbers, got {value!r}")
+        raise SelectionError(f"Selection.{field} must hold numbers, got {value!r}")
     try:
         number = float(value)
     except OverflowError as exc:
-        raise ValueError(f"Selection.{field}: {value!r} is too large") from exc
+        raise SelectionError(f"Selection.{field}: {value!r} is too large") from exc
     if not math.isfinite(number):
-        raise ValueError(f"Selection.{field} must hold finite numbers, got {value!r}")
+        raise SelectionError(f"Selection.{field} must hold finite numbers, got {value!r}")
     return number
 
 
 def _numbers(value: Any, count: int, field: str, form: str) -> tuple[float, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, tuple | list) or len(value) != count:
-        raise ValueError(f"Selection.{field} must be {form}, got {value!r}")
+        raise SelectionError(f"Selection.{field} must be {form}, got {value!r}")
     return tuple(_number(v, field) for v in value)
 
 
 def _check_lon(value: float, field: str) -> None:
     if not -180.0 <= value <= 360.0:
-        raise ValueError(f"Selection.{field}: longitude {value} is outside [-180, 360] degrees")
+        raise SelectionError(f"Selection.{field}: longitude {value} is outside [-180, 360] degrees")
 
 
 def _check_lat(value: float, field: str) -> None:
     if not -90.0 <= value <= 90.0:
-        raise ValueError(f"Selection.{field}: latitude {value} is outside [-90, 90] degrees")
+        raise SelectionError(f"Selection.{field}: latitude {value} is outside [-90, 90] degrees")
 
 
 def _is_text(value: Any) -> bool:
@@ -149,17 +151,17 @@ class Selection:
             for lat in (south, north):
                 _check_lat(lat, "bbox")
             if not south < north:
-                raise ValueError(
+                raise SelectionError(
                     f"Selection.bbox: south ({south}) must be less than north ({north})"
                 )
             if west == east:
-                raise ValueError(
+                raise SelectionError(
                     f"Selection.bbox: west and east are both {west}; give a box of non-zero "
                     "width (for the whole globe use west=-180, east=180)"
                 )
             width = bbox_width(west, east)
             if not 0.0 < width <= 360.0:
-                raise ValueError(
+                raise SelectionError(
                     f"Selection.bbox: west {west} and east {east} span {width} degrees; "
                     "the box must span more than 0 and at most 360 degrees eastward from west"
                 )
@@ -172,15 +174,15 @@ class Selection:
         if self.level is not None:
             set_(self, "level", _number(self.level, "level"))
         if not isinstance(self.reduction, str) or self.reduction not in REDUCTIONS:
-            raise ValueError(
+            raise SelectionError(
                 f"Selection.reduction must be one of {', '.join(REDUCTIONS)}; got {self.reduction!r}"
             )
         if isinstance(self.stride, bool) or not isinstance(self.stride, int) or self.stride < 1:
-            raise ValueError(f"Selection.stride must be an integer >= 1, got {self.stride!r}")
+            raise SelectionError(f"Selection.stride must be an integer >= 1, got {self.stride!r}")
         if self.point is not None and self.bbox is not None:
-            raise ValueError("Selection: give either point or bbox, not both")
+            raise SelectionError("Selection: give either point or bbox, not both")
         if self.point is not None and self.reduction in ("area_mean", "zonal_mean"):
-            raise ValueError(
+            raise SelectionError(
                 f"Selection: reduction {self.reduction!r} needs an area; a point selection "
                 "allows reduction 'none' or 'time_mean'"
             )
@@ -190,12 +192,12 @@ class Selection:
         if isinstance(value, str):
             value = (value,)
         if not isinstance(value, tuple | list):
-            raise ValueError(f"Selection.variables must be a tuple of names, got {value!r}")
+            raise SelectionError(f"Selection.variables must be a tuple of names, got {value!r}")
         for name in value:
             if not _is_text(name) or not name:
-                raise ValueError(f"Selection.variables must hold non-empty names, got {name!r}")
+                raise SelectionError(f"Selection.variables must hold non-empty names, got {name!r}")
         if len(set(value)) != len(value):
-            raise ValueError(f"Selection.variables has duplicate names: {list(value)!r}")
+            raise SelectionError(f"Selection.variables has duplicate names: {list(value)!r}")
         return tuple(value)
 
     @staticmethod
@@ -203,19 +205,21 @@ class Selection:
         if value is None:
             return None
         if isinstance(value, str | bytes) or not isinstance(value, tuple | list) or len(value) != 2:
-            raise ValueError(
+            raise SelectionError(
                 f"Selection.time must be (start, end) ISO dates or None, got {value!r}"
             )
         start, end = value
         for item in (start, end):
             if item is not None and not isinstance(item, str):
-                raise ValueError(f"Selection.time must hold ISO date strings or None, got {item!r}")
+                raise SelectionError(
+                    f"Selection.time must hold ISO date strings or None, got {item!r}"
+                )
         if start is None and end is None:
             return None
         low = _iso_bounds(start, "time")[0] if start is not None else None
         high = _iso_bounds(end, "time")[1] if end is not None else None
         if low is not None and high is not None and low > high:
-            raise ValueError(f"Selection.time: start {start!r} is after end {end!r}")
+            raise SelectionError(f"Selection.time: start {start!r} is after end {end!r}")
         return (start, end)
 
     def replace(self, **changes: Any) -> Selection:
@@ -242,17 +246,17 @@ class Selection:
             ValueError: for anything but a mapping of known keys to values of the right types.
         """
         if not isinstance(data, Mapping):
-            raise ValueError(f"Selection.from_dict needs a dict, got {type(data).__name__}")
+            raise SelectionError(f"Selection.from_dict needs a dict, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = [key for key in data if key not in known]
         if unknown:
-            raise ValueError(
+            raise SelectionError(
                 f"Selection.from_dict: unknown keys {unknown!r}; known keys are {sorted(known)}"
             )
         try:
             return cls(**{str(key): value for key, value in data.items()})
         except (TypeError, OverflowError, AttributeError) as exc:
-            raise ValueError(f"Selection.from_dict: invalid value ({exc})") from exc
+            raise SelectionError(f"Selection.from_dict: invalid value ({exc})") from exc
 
     def to_query(self) -> str:
         """A URL query string holding the non-default fields (``var`` repeats for each variable)."""
@@ -279,23 +283,23 @@ class Selection:
             ValueError: for unknown or repeated keys and malformed values.
         """
         if not isinstance(query, str):
-            raise ValueError(f"Selection.from_query needs a string, got {type(query).__name__}")
+            raise SelectionError(f"Selection.from_query needs a string, got {type(query).__name__}")
         try:
             pairs = parse_qsl(query.removeprefix("?"), keep_blank_values=True, strict_parsing=False)
         except (TypeError, UnicodeError) as exc:
-            raise ValueError(f"Selection.from_query: malformed query ({exc})") from exc
+            raise SelectionError(f"Selection.from_query: malformed query ({exc})") from exc
         values: dict[str, Any] = {}
         variables: list[str] = []
         for key, value in pairs:
             if key not in _QUERY_KEYS:
-                raise ValueError(
+                raise SelectionError(
                     f"Selection.from_query: unknown key {key!r}; known keys are {list(_QUERY_KEYS)}"
                 )
             if key == "var":
                 variables.append(value)
                 continue
             if key in values:
-                raise ValueError(f"Selection.from_query: key {key!r} is repeated")
+                raise SelectionError(f"Selection.from_query: key {key!r} is repeated")
             values[key] = _parse_query_value(key, value)
         fields_: dict[str, Any] = {"variables": tuple(variables)}
         for key, value in values.items():
@@ -306,14 +310,16 @@ class Selection:
 def _query_numbers(key: str, text: str, count: int, form: str) -> tuple[float, ...]:
     parts = text.split(",")
     if len(parts) != count or not all(_NUMBER.fullmatch(p.strip()) for p in parts):
-        raise ValueError(f"Selection.from_query: {key}={text!r} must be {form}")
+        raise SelectionError(f"Selection.from_query: {key}={text!r} must be {form}")
     return tuple(float(p) for p in parts)
 
 
 def _parse_query_value(key: str, text: str) -> Any:
     if key == "time":
         if text.count("/") != 1:
-            raise ValueError(f"Selection.from_query: time={text!r} must be START/END (ISO dates)")
+            raise SelectionError(
+                f"Selection.from_query: time={text!r} must be START/END (ISO dates)"
+            )
         start, end = text.split("/")
         return (start or None, end or None)
     if key == "bbox":
@@ -324,6 +330,6 @@ def _parse_query_value(key: str, text: str) -> Any:
         return _query_numbers(key, text, 1, "a number")[0]
     if key == "stride":
         if not re.fullmatch(r"[0-9]{1,6}", text):
-            raise ValueError(f"Selection.from_query: stride={text!r} must be an integer >= 1")
+            raise SelectionError(f"Selection.from_query: stride={text!r} must be an integer >= 1")
         return int(text)
     return text  # reduction: validated by Selection

@@ -13,6 +13,8 @@ import sys
 import threading
 from typing import Any
 
+from vstore_explorer.errors import InvalidInputError
+
 DEFAULT_PORT = 5006
 DEFAULT_ADDRESS = "127.0.0.1"
 # A session whose page is closed is dropped after UNUSED_SESSION_MS without a connection (Bokeh's
@@ -65,7 +67,7 @@ def session_catalog(catalog: str) -> str:
 def serve_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for ``panel.serve``."""
     if not 0 < args.port < 65536:
-        raise ValueError(f"--port must be between 1 and 65535, got {args.port}")
+        raise InvalidInputError(f"--port must be between 1 and 65535, got {args.port}")
     origins = {f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"}
     origins |= set(args.allow_websocket_origin)
     return {

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote
 
+from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.selection import Selection
 
 VIEWS: tuple[str, ...] = ("map", "timeseries", "hovmoller")
@@ -33,7 +34,7 @@ def parse_version(value: str) -> dict[str, str]:
     """
     kind, sep, name = str(value).partition(":")
     if not sep or kind not in VERSION_KINDS or not name.strip():
-        raise ValueError(f"version {value!r} must be branch:NAME, tag:NAME or snapshot:ID")
+        raise InvalidInputError(f"version {value!r} must be branch:NAME, tag:NAME or snapshot:ID")
     return {kind: name.strip()}
 
 
@@ -51,7 +52,7 @@ class ViewQuery:
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
-            raise ValueError(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
+            raise InvalidInputError(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
         if self.version is not None:
             parse_version(self.version)
         if self.time is not None:
@@ -82,7 +83,7 @@ class ViewQuery:
             ValueError: naming the bad key or value.
         """
         if not isinstance(query, str):
-            raise ValueError(f"the view query must be a string, got {type(query).__name__}")
+            raise InvalidInputError(f"the view query must be a string, got {type(query).__name__}")
         app: dict[str, str] = {}
         rest: list[str] = []
         for part in query.removeprefix("?").split("&"):
@@ -92,7 +93,7 @@ class ViewQuery:
             key = pairs[0][0] if pairs else part
             if key in APP_KEYS:
                 if key in app:
-                    raise ValueError(f"view query: key {key!r} is repeated")
+                    raise InvalidInputError(f"view query: key {key!r} is repeated")
                 app[key] = pairs[0][1] if pairs else ""
             else:
                 rest.append(part)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vstore_explorer.catalog.base import Catalog
+from vstore_explorer.errors import InvalidInputError
 
 CMR_NAMES = ("cmr", "ops", "uat", "sit")
 
@@ -76,7 +77,7 @@ def resolve_catalog(
                 "or JSON file of UMM records"
             )
         return CatalogSource(LocalCatalog(path), f"local records {path}", True)
-    raise ValueError(
+    raise InvalidInputError(
         "catalog must be 'demo', 'cmr' (or 'ops'/'uat'), a CMR URL, a folder of UMM records or a "
         f"catalog object with .search(); got {type(catalog).__name__}"
     )

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 import time
@@ -36,6 +37,7 @@ from vstore_explorer.catalog.base import IncompleteResultsWarning
 from vstore_explorer.catalog.records import Collection
 from vstore_explorer.compute import cost_of, load, subset, to_code
 from vstore_explorer.cost import Cost, CostLimitError, Limits, check
+from vstore_explorer.errors import InvalidInputError, VStoreError
 from vstore_explorer.plots import PlotSpec, spec
 from vstore_explorer.selection import Selection
 from vstore_explorer.stores.open import StoreHandle, connect, list_versions
@@ -73,6 +75,9 @@ class ViewResult:
     store: tuple[str, ...] = ()
 
 
+LOG = logging.getLogger("vstore_explorer.app")
+
+
 def time_labels(index: pd.Index) -> list[str]:
     """ISO labels (to the second) of a time index: what Selection time bounds are made of."""
     if isinstance(index, pd.DatetimeIndex):
@@ -86,8 +91,15 @@ def is_slow(cost: Cost) -> bool:
 
 
 def _message(exc: BaseException) -> str:
+    """What the alert says: the package's own errors as they are; anything else is a bug."""
     text = str(exc).strip() or type(exc).__name__
-    return text if isinstance(exc, ValueError) else f"{type(exc).__name__}: {text}"
+    if isinstance(exc, VStoreError):
+        return text
+    LOG.error("unexpected error in the explorer", exc_info=exc)
+    return (
+        f"Unexpected error: {type(exc).__name__}: {text}. This is a bug in vstore_explorer; "
+        "please report it with the steps that led here."
+    )
 
 
 class ExplorerState(param.Parameterized):
@@ -422,7 +434,7 @@ class ExplorerState(param.Parameterized):
             ValueError: an invalid box, point or time range (the message says what to fix).
         """
         if self.variable is None:
-            raise ValueError("pick a collection and a variable first")
+            raise InvalidInputError("pick a collection and a variable first")
         time_range = None
         if self.times and (self.time_start, self.time_end) != (self.times[0], self.times[-1]):
             time_range = (self.time_start, self.time_end)
@@ -430,13 +442,15 @@ class ExplorerState(param.Parameterized):
         if self.where == "box":
             corners = (self.west, self.south, self.east, self.north)
             if any(v is None for v in corners):
-                raise ValueError(
+                raise InvalidInputError(
                     "the box needs west, south, east and north (or draw it on the map)"
                 )
             bbox = corners
         elif self.where == "point":
             if self.lon is None or self.lat is None:
-                raise ValueError("the point needs a longitude and a latitude (or tap the map)")
+                raise InvalidInputError(
+                    "the point needs a longitude and a latitude (or tap the map)"
+                )
             point = (self.lon, self.lat)
         return Selection(
             variables=(self.variable,),
@@ -459,7 +473,7 @@ class ExplorerState(param.Parameterized):
             return base if base.point is not None else base.replace(reduction="area_mean")
         if view == "hovmoller":
             return base.replace(point=None, reduction="zonal_mean")
-        raise ValueError(f"view must be one of {', '.join(VIEWS)}; got {view!r}")
+        raise InvalidInputError(f"view must be one of {', '.join(VIEWS)}; got {view!r}")
 
     def result(self, view: str | None = None) -> ViewResult | None:
         """The last loaded result of ``view`` (default: the view on show)."""
@@ -573,7 +587,7 @@ class ExplorerState(param.Parameterized):
                 cost=cost,  # estimated by refresh for this selection: not estimated twice
             )
             if not isinstance(data, xr.DataArray):
-                raise ValueError("the explorer plots one variable at a time")
+                raise InvalidInputError("the explorer plots one variable at a time")
             plot = spec(data, view)
         except Exception as exc:
             self._fail(exc)

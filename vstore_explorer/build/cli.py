@@ -19,6 +19,7 @@ from typing import Any
 
 from vstore_explorer.build.executors import PARALLEL_NAMES, Parallel, dask_client
 from vstore_explorer.build.parsers import PARSER_CHOICES
+from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.stores.access import LOCAL, Access
 
 
@@ -101,7 +102,7 @@ def sources_from(args: argparse.Namespace) -> list[str]:
         lines = args.from_file.read_text().splitlines()
         sources.extend(s.strip() for s in lines if s.strip() and not s.startswith("#"))
     if not sources:
-        raise ValueError("no granules given: pass paths, globs or URLs, or --from-file LIST")
+        raise InvalidInputError("no granules given: pass paths, globs or URLs, or --from-file LIST")
     return sources
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from vstore_explorer.errors import VStoreError
 
-class BuildError(RuntimeError):
+
+class BuildError(VStoreError, RuntimeError):
     """A virtual store could not be built or updated; the store is left as it was."""
 
 

@@ -10,7 +10,7 @@ Example:
     >>> check_parallel("gpu")
     Traceback (most recent call last):
     ...
-    ValueError: parallel='gpu': use threads, processes, dask, an Executor or a distributed.Client
+    vstore_explorer.errors.InvalidInputError: parallel='gpu': use threads, processes, dask, an Executor or a distributed.Client
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Literal
+
+from vstore_explorer.errors import InvalidInputError
 
 ParallelName = Literal["threads", "processes", "dask"]
 Parallel = ParallelName | Executor | Any | None
@@ -32,7 +34,7 @@ def check_parallel(parallel: Parallel) -> Parallel:
         return parallel
     if isinstance(parallel, str) and parallel in PARALLEL_NAMES:
         return parallel
-    raise ValueError(
+    raise InvalidInputError(
         f"parallel={parallel!r}: use threads, processes, dask, an Executor or a distributed.Client"
     )
 
@@ -46,13 +48,15 @@ def dask_client(address: str | None = None) -> Any:
     try:
         from distributed import Client, get_client
     except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
-        raise ValueError("parallel='dask' needs dask.distributed: pip install distributed") from exc
+        raise InvalidInputError(
+            "parallel='dask' needs dask.distributed: pip install distributed"
+        ) from exc
     if address:
         return Client(address)
     try:
         return get_client()
     except ValueError:
-        raise ValueError(
+        raise InvalidInputError(
             "parallel='dask' needs a running dask cluster: start a distributed.Client first, "
             "or pass --dask-scheduler ADDRESS (tcp://host:8786)"
         ) from None

@@ -46,6 +46,7 @@ from vstore_explorer.build.virtualize import (
     granule_urls,
     virtualize_granules,
 )
+from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.stores.access import LOCAL, Access
 from vstore_explorer.stores.urls import common_prefix, to_url
 
@@ -197,7 +198,7 @@ def append_icechunk(
     by_url = dict(zip(urls, sources, strict=True))  # keep already-virtualized granules as given
     repo, containers = open_repo(store_url, access)
     if branch not in repo.list_branches():
-        raise ValueError(
+        raise InvalidInputError(
             f"branch {branch!r} not in {store_url}; branches: {sorted(repo.list_branches())}"
         )
     given = {

@@ -44,6 +44,7 @@ from vstore_explorer.build.repo import container_prefix_url, grants, layout_meta
 from vstore_explorer.build.report import NO_CHANGE_CHECK, StoreUpdate, change_check_time
 from vstore_explorer.build.verify import verify_store
 from vstore_explorer.build.virtualize import Source, granule_urls
+from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.stores.access import LOCAL, Access
 from vstore_explorer.stores.urls import common_prefix, local_path, scheme_of, to_url
 
@@ -142,7 +143,7 @@ def build_icechunk(
     prefix = container_prefix_url(container_prefix) if container_prefix else common_prefix(urls)
     outside = [u for u in urls if not u.startswith(prefix)]
     if outside:
-        raise ValueError(f"granule {outside[0]} is not under the container prefix {prefix}")
+        raise InvalidInputError(f"granule {outside[0]} is not under the container prefix {prefix}")
     storage = access.icechunk_storage(store_url)
     exists = icechunk.Repository.exists(storage)
     if exists and not overwrite:

@@ -32,6 +32,7 @@ from vstore_explorer.build.plan import layout_of, plan_granules
 from vstore_explorer.build.report import StoreUpdate
 from vstore_explorer.build.verify import verify_store
 from vstore_explorer.build.virtualize import Source
+from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.stores.access import LOCAL, Access
 from vstore_explorer.stores.urls import scheme_of, to_url
 
@@ -120,7 +121,7 @@ def normalized_refs(refs: dict[str, Any]) -> dict[str, Any]:
         chunk = _encoded_fill_chunk(zarray, stored_fill)
         inlined += len(chunk) * len(missing)
         if inlined > MAX_INLINED_BYTES:
-            raise ValueError(
+            raise InvalidInputError(
                 f"variable {name} has {len(missing)} chunks the granules never wrote, too many to "
                 "describe in Kerchunk references: build an Icechunk store instead (--store)"
             )
@@ -208,7 +209,7 @@ def build_kerchunk(
         else None
     )
     if fmt not in ("json", "parquet"):
-        raise ValueError(
+        raise InvalidInputError(
             f"cannot tell the Kerchunk format of {out.name!r}: name it *.json or *.parq, or pass format="
         )
     if out.exists() and not overwrite:

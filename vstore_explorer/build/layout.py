@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vstore_explorer.build.errors import GranuleError
+from vstore_explorer.errors import InvalidInputError
 
 PHONY = re.compile(r"^phony_dim_\d+$")
 COORD_ATTRS = ("coordinates", "grid_mapping", "bounds")
@@ -48,7 +49,7 @@ def normalize_group(group: str | None) -> str:
     """
     text = (group or "").strip().strip("/")
     if any(part in ("", ".", "..") for part in text.split("/")) and text:
-        raise ValueError(f"invalid group path {group!r}: give it as /a/b")
+        raise InvalidInputError(f"invalid group path {group!r}: give it as /a/b")
     return "/" + text
 
 
@@ -366,7 +367,7 @@ def _check_dims(group: str, arrays: Mapping[str, Any]) -> None:
         for d, n in zip(dims, arr.metadata.shape, strict=True):
             if d in sizes and sizes[d][0] != int(n):
                 other = sizes[d][1]
-                raise ValueError(
+                raise InvalidInputError(
                     f"group {group}: dimension {d!r} has length {int(n)} on {name!r} but "
                     f"{sizes[d][0]} on {other!r}; the file's dimension metadata is inconsistent"
                 )

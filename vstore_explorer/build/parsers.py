@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from vstore_explorer.build.errors import GranuleError
+from vstore_explorer.errors import InvalidInputError
 
 ParserChoice = Literal["auto", "hdf", "dmrpp", "netcdf3"]
 """What ``--parser`` / ``parser=`` accept."""
@@ -61,7 +62,9 @@ class ParsePlan:
 def check_choice(choice: str) -> ParserChoice:
     """``choice`` if it is a known parser, else a ValueError listing them."""
     if choice not in PARSER_CHOICES:
-        raise ValueError(f"unknown parser {choice!r}; choose one of {', '.join(PARSER_CHOICES)}")
+        raise InvalidInputError(
+            f"unknown parser {choice!r}; choose one of {', '.join(PARSER_CHOICES)}"
+        )
     return choice  # type: ignore[return-value]
 
 

@@ -24,6 +24,8 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from vstore_explorer.errors import InvalidInputError
+
 TIME_ENCODING = {"units": "seconds since 1970-01-01", "calendar": "proleptic_gregorian"}
 """How an added ``time`` coordinate is stored (float64 seconds, exact to the microsecond)."""
 
@@ -54,7 +56,7 @@ def parse_time_text(text: str) -> np.datetime64:
         else:
             stamp = pd.Timestamp(raw)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"cannot read a time from {text!r}: {exc}") from None
+        raise InvalidInputError(f"cannot read a time from {text!r}: {exc}") from None
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return np.datetime64(stamp.to_datetime64(), "ns")
@@ -71,7 +73,7 @@ class TimeFrom:
         >>> TimeFrom.parse("when:now")
         Traceback (most recent call last):
         ...
-        ValueError: --time-from 'when:now': use coord:NAME, attr:NAME or filename:REGEX
+        vstore_explorer.errors.InvalidInputError: --time-from 'when:now': use coord:NAME, attr:NAME or filename:REGEX
     """
 
     source: Literal["coord", "attr", "filename"]
@@ -83,12 +85,14 @@ class TimeFrom:
             return text
         source, sep, value = str(text).partition(":")
         if not sep or source not in ("coord", "attr", "filename") or not value:
-            raise ValueError(f"--time-from {text!r}: use coord:NAME, attr:NAME or filename:REGEX")
+            raise InvalidInputError(
+                f"--time-from {text!r}: use coord:NAME, attr:NAME or filename:REGEX"
+            )
         if source == "filename":
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(
+                raise InvalidInputError(
                     f"--time-from {text!r}: not a regular expression ({exc})"
                 ) from None
         return cls(source, value)  # type: ignore[arg-type]
@@ -100,13 +104,13 @@ class TimeFrom:
         name = url.rstrip("/").rsplit("/", 1)[-1]
         match = re.search(self.value, name)
         if match is None:
-            raise ValueError(f"its file name {name!r} does not match --time-from {self}")
+            raise InvalidInputError(f"its file name {name!r} does not match --time-from {self}")
         text = "".join(g for g in match.groups() if g) if match.groups() else match.group(0)
         return parse_time_text(text)
 
     def from_attribute(self, value: Any) -> np.datetime64:
         if value is None:
-            raise ValueError(f"has no attribute {self.value!r} (--time-from {self})")
+            raise InvalidInputError(f"has no attribute {self.value!r} (--time-from {self})")
         if isinstance(value, list | tuple):
             value = value[0] if value else ""
         return parse_time_text(str(value))
@@ -116,10 +120,12 @@ def first_time(values: xr.DataArray, label: str) -> np.datetime64:
     """The first valid time in a decoded CF time variable."""
     data = np.asarray(values.values).ravel()
     if data.dtype.kind != "M":
-        raise ValueError(f"{label} is not a CF time (no 'units: ... since ...' it can decode)")
+        raise InvalidInputError(
+            f"{label} is not a CF time (no 'units: ... since ...' it can decode)"
+        )
     data = data[~np.isnat(data)]
     if not data.size:
-        raise ValueError(f"{label} holds no valid time")
+        raise InvalidInputError(f"{label} holds no valid time")
     return np.datetime64(data[0], "ns")
 
 
@@ -132,7 +138,7 @@ def add_time_dimension(ds: xr.Dataset, when: np.datetime64, dim: str = "time") -
     longitude) do get the dimension, so that each granule keeps its own.
     """
     if dim in ds.dims or dim in ds.variables:
-        raise ValueError(
+        raise InvalidInputError(
             f"already has a {dim!r} {'dimension' if dim in ds.dims else 'variable'}: "
             "--time-from adds a new one (drop --time-from, or choose another --dim)"
         )

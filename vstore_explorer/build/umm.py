@@ -62,6 +62,7 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 
 from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.errors import InvalidInputError
 
 UMM_C_VERSION = "1.18.6"
 UMM_G_VERSION = "1.6.7"
@@ -203,13 +204,13 @@ def _to_datetime(value: Any, what: str) -> datetime:
     """``value`` as an aware UTC datetime; a clear ValueError otherwise."""
     if isinstance(value, np.datetime64):
         if np.isnat(value):
-            raise ValueError(f"{what} is NaT; give a real time")
+            raise InvalidInputError(f"{what} is NaT; give a real time")
         value = value.astype("datetime64[us]").item()
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(
+            raise InvalidInputError(
                 f"{what} {value!r} is not an ISO 8601 time (e.g. 2024-10-11T00:00:00Z)"
             ) from None
     if isinstance(value, datetime):
@@ -218,7 +219,7 @@ def _to_datetime(value: Any, what: str) -> datetime:
         return value.astimezone(UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    raise ValueError(
+    raise InvalidInputError(
         f"{what} must be a datetime, date, numpy.datetime64 or ISO string, "
         f"not {type(value).__name__}"
     )
@@ -226,16 +227,18 @@ def _to_datetime(value: Any, what: str) -> datetime:
 
 def _text(value: Any, what: str, max_len: int) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{what} must be a non-empty string, got {value!r}")
+        raise InvalidInputError(f"{what} must be a non-empty string, got {value!r}")
     value = value.strip()
     if len(value) > max_len:
-        raise ValueError(f"{what} is {len(value)} characters long; UMM allows at most {max_len}")
+        raise InvalidInputError(
+            f"{what} is {len(value)} characters long; UMM allows at most {max_len}"
+        )
     return value
 
 
 def _provider(provider: Any) -> str:
     if not isinstance(provider, str) or not _PROVIDER_RE.match(provider):
-        raise ValueError(
+        raise InvalidInputError(
             f"provider {provider!r} is not a CMR provider id: 1-10 characters of A-Z, 0-9 or _ "
             "(e.g. 'VSTOREDEMO')"
         )
@@ -244,10 +247,10 @@ def _provider(provider: Any) -> str:
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{what} must be a number, got {value!r}")
+        raise InvalidInputError(f"{what} must be a number, got {value!r}")
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{what} must be finite, got {value}")
+        raise InvalidInputError(f"{what} must be finite, got {value}")
     return value
 
 
@@ -258,19 +261,25 @@ def _bounding_rectangle(bbox: Any, what: str = "bbox") -> dict[str, float]:
     except TypeError:
         values = ()
     if len(values) != 4:
-        raise ValueError(f"{what} must be (west, south, east, north) in degrees, got {bbox!r}")
+        raise InvalidInputError(
+            f"{what} must be (west, south, east, north) in degrees, got {bbox!r}"
+        )
     west, south, east, north = (
         _number(v, f"{what} {n}")
         for v, n in zip(values, ("west", "south", "east", "north"), strict=True)
     )
     for name, v in (("west", west), ("east", east)):
         if not -180.0 <= v <= 180.0:
-            raise ValueError(f"{what} {name} = {v} is outside -180..180 (longitudes in degrees)")
+            raise InvalidInputError(
+                f"{what} {name} = {v} is outside -180..180 (longitudes in degrees)"
+            )
     for name, v in (("south", south), ("north", north)):
         if not -90.0 <= v <= 90.0:
-            raise ValueError(f"{what} {name} = {v} is outside -90..90 (latitudes in degrees)")
+            raise InvalidInputError(
+                f"{what} {name} = {v} is outside -90..90 (latitudes in degrees)"
+            )
     if south > north:
-        raise ValueError(
+        raise InvalidInputError(
             f"{what} south = {south} is greater than north = {north}; "
             "give (west, south, east, north)"
         )
@@ -289,13 +298,13 @@ def _bounding_rectangle(bbox: Any, what: str = "bbox") -> dict[str, float]:
 def _absolute_url(location: Any, what: str) -> str:
     """An absolute URL for a record: URLs with a known scheme kept, absolute paths -> file://."""
     if not isinstance(location, str) or not location.strip():
-        raise ValueError(f"{what} must be a non-empty path or URL, got {location!r}")
+        raise InvalidInputError(f"{what} must be a non-empty path or URL, got {location!r}")
     if location != location.strip():
-        raise ValueError(f"{what} {location!r} has leading or trailing whitespace")
+        raise InvalidInputError(f"{what} {location!r} has leading or trailing whitespace")
     scheme = urlsplit(location).scheme
     if len(scheme) > 1:  # a one-letter scheme would be a Windows drive letter
         if scheme not in URL_SCHEMES:
-            raise ValueError(
+            raise InvalidInputError(
                 f"{what} {location!r} has unsupported scheme {scheme!r}; use "
                 + ", ".join(f"{s}://" for s in URL_SCHEMES)
                 + " or an absolute local path"
@@ -304,21 +313,21 @@ def _absolute_url(location: Any, what: str) -> str:
     else:
         path = PurePosixPath(location)
         if not path.is_absolute():
-            raise ValueError(
+            raise InvalidInputError(
                 f"{what} {location!r} is a relative path; a UMM record is read from elsewhere, "
                 "so give an absolute path (written as a file:// URL) or an s3:// / https:// URL"
             )
         url = path.as_uri()
     if len(url) > 1024:
-        raise ValueError(f"{what} is {len(url)} characters long; UMM allows at most 1024")
+        raise InvalidInputError(f"{what} is {len(url)} characters long; UMM allows at most 1024")
     return url
 
 
 def _size(size_bytes: Any, what: str) -> int:
     if isinstance(size_bytes, bool) or not isinstance(size_bytes, (int, np.integer)):
-        raise ValueError(f"{what} must be an integer number of bytes, got {size_bytes!r}")
+        raise InvalidInputError(f"{what} must be an integer number of bytes, got {size_bytes!r}")
     if size_bytes < 0:
-        raise ValueError(f"{what} must be >= 0 bytes, got {size_bytes}")
+        raise InvalidInputError(f"{what} must be >= 0 bytes, got {size_bytes}")
     return int(size_bytes)
 
 
@@ -405,19 +414,19 @@ def collection_umm(
     begin, end = _temporal_pair(temporal, "temporal")
     progress = collection_progress or ("ACTIVE" if end is None else "COMPLETE")
     if progress not in COLLECTION_PROGRESS:
-        raise ValueError(
+        raise InvalidInputError(
             f"collection_progress {progress!r} is not one of {', '.join(COLLECTION_PROGRESS)}"
         )
     representation = granule_spatial_representation
     if representation not in GRANULE_SPATIAL_REPRESENTATIONS:
-        raise ValueError(
+        raise InvalidInputError(
             f"granule_spatial_representation {representation!r} is not one of "
             f"{', '.join(GRANULE_SPATIAL_REPRESENTATIONS)} (ORBIT needs orbit parameters, which "
             "gridded virtual stores do not have)"
         )
 
     if isinstance(stores, StoreLink) or not stores:
-        raise ValueError(
+        raise InvalidInputError(
             "stores must be a non-empty sequence of StoreLink: a collection record written by "
             "vstore_explorer links at least one virtual store"
         )
@@ -426,7 +435,7 @@ def collection_umm(
     urls = [r["URL"] for r in related]
     duplicates = sorted({u for u in urls if urls.count(u) > 1})
     if duplicates:
-        raise ValueError(f"stores link the same URL more than once: {', '.join(duplicates)}")
+        raise InvalidInputError(f"stores link the same URL more than once: {', '.join(duplicates)}")
 
     doi_record, doi_landing = _doi(doi, doi_explanation)
     landing = landing_page if landing_page is not None else doi_landing
@@ -532,10 +541,10 @@ def store_description(link: StoreLink) -> str:
 
 def _store_format(link: StoreLink) -> StoreFormat:
     if not isinstance(link, StoreLink):
-        raise ValueError(f"stores must hold StoreLink objects, got {type(link).__name__}")
+        raise InvalidInputError(f"stores must hold StoreLink objects, got {type(link).__name__}")
     spec = STORE_FORMATS.get(link.kind)
     if spec is None:
-        raise ValueError(
+        raise InvalidInputError(
             f"store {link.url!r} has kind {link.kind!r}, which cannot be written to a UMM record; "
             f"set StoreLink.kind to one of {', '.join(STORE_FORMATS)}"
         )
@@ -564,11 +573,13 @@ def _temporal_pair(temporal: Any, what: str) -> tuple[datetime, datetime | None]
         or not isinstance(temporal, Sequence)
         or len(temporal) != 2
     ):
-        raise ValueError(f"{what} must be (begin, end) with end None for ongoing, got {temporal!r}")
+        raise InvalidInputError(
+            f"{what} must be (begin, end) with end None for ongoing, got {temporal!r}"
+        )
     begin = _to_datetime(temporal[0], f"{what} begin")
     end = None if temporal[1] is None else _to_datetime(temporal[1], f"{what} end")
     if end is not None and begin > end:
-        raise ValueError(
+        raise InvalidInputError(
             f"{what} begin {cmr_datetime(begin)} is after end {cmr_datetime(end)}; "
             "give (begin, end) in time order"
         )
@@ -593,13 +604,13 @@ def _doi(doi: str | None, explanation: str) -> tuple[dict[str, str], str | None]
         if value.lower().startswith(prefix):
             value = value[len(prefix) :]
     if not re.match(r"^10\.\d{4,9}/\S+$", value):
-        raise ValueError(f"doi {doi!r} is not a DOI like 10.5067/GHGAM-4FA1A")
+        raise InvalidInputError(f"doi {doi!r} is not a DOI like 10.5067/GHGAM-4FA1A")
     return {"DOI": value, "Authority": "https://doi.org"}, f"https://doi.org/{value}"
 
 
 def _science_keywords(keywords: Any) -> list[dict[str, str]]:
     if isinstance(keywords, (str, Mapping)) or not isinstance(keywords, Sequence) or not keywords:
-        raise ValueError(
+        raise InvalidInputError(
             "science_keywords must be a non-empty sequence of GCMD keywords, e.g. "
             "['EARTH SCIENCE > OCEANS > OCEAN TEMPERATURE > SEA SURFACE TEMPERATURE']"
         )
@@ -608,7 +619,7 @@ def _science_keywords(keywords: Any) -> list[dict[str, str]]:
         if isinstance(kw, Mapping):
             unknown = set(kw) - set(_KEYWORD_LEVELS)
             if unknown:
-                raise ValueError(
+                raise InvalidInputError(
                     f"science keyword {dict(kw)!r} has unknown key(s) {sorted(unknown)}; "
                     f"use {', '.join(_KEYWORD_LEVELS)}"
                 )
@@ -620,9 +631,9 @@ def _science_keywords(keywords: Any) -> list[dict[str, str]]:
         elif isinstance(kw, Sequence):
             levels = list(kw)
         else:
-            raise ValueError(f"science keyword {kw!r} must be a string, sequence or mapping")
+            raise InvalidInputError(f"science keyword {kw!r} must be a string, sequence or mapping")
         if not 3 <= len(levels) <= len(_KEYWORD_LEVELS):
-            raise ValueError(
+            raise InvalidInputError(
                 f"science keyword {kw!r} needs 3 to 7 levels (Category > Topic > Term > ...)"
             )
         out.append(
@@ -640,7 +651,7 @@ def _platforms(platforms: Any) -> list[dict[str, Any]]:
         or not isinstance(platforms, Sequence)
         or not platforms
     ):
-        raise ValueError(
+        raise InvalidInputError(
             "platforms must be a non-empty sequence of platform names, (platform, instruments) "
             "pairs or UMM platform mappings; use ['Not provided'] for model output"
         )
@@ -652,7 +663,7 @@ def _platforms(platforms: Any) -> list[dict[str, Any]]:
             allowed = {"ShortName", "LongName", "Type", "Instruments"}
             unknown = set(p) - allowed
             if unknown:
-                raise ValueError(
+                raise InvalidInputError(
                     f"platform {dict(p)!r} has unknown key(s) {sorted(unknown)}; "
                     f"use {', '.join(sorted(allowed))}"
                 )
@@ -672,7 +683,9 @@ def _platforms(platforms: Any) -> list[dict[str, Any]]:
                 entry["Instruments"] = _instruments(p[1])
             out.append(entry)
         else:
-            raise ValueError(f"platform {p!r} must be a name, (name, instruments) or a mapping")
+            raise InvalidInputError(
+                f"platform {p!r} must be a name, (name, instruments) or a mapping"
+            )
     return out
 
 
@@ -694,13 +707,15 @@ def _instruments(instruments: Any) -> list[dict[str, str]]:
 def _resolution(resolution_deg: float | tuple[float, float]) -> dict[str, Any]:
     if isinstance(resolution_deg, Sequence):
         if len(resolution_deg) != 2:
-            raise ValueError(f"resolution_deg must be a number or (dx, dy), got {resolution_deg!r}")
+            raise InvalidInputError(
+                f"resolution_deg must be a number or (dx, dy), got {resolution_deg!r}"
+            )
         dx, dy = resolution_deg
     else:
         dx = dy = resolution_deg
     dx, dy = _number(dx, "resolution_deg x"), _number(dy, "resolution_deg y")
     if dx <= 0 or dy <= 0:
-        raise ValueError(f"resolution_deg must be positive, got ({dx}, {dy})")
+        raise InvalidInputError(f"resolution_deg must be positive, got ({dx}, {dy})")
     return {
         "Description": f"Regular latitude-longitude grid, {dx:g} x {dy:g} degrees",
         "HorizontalDataResolution": {
@@ -711,7 +726,7 @@ def _resolution(resolution_deg: float | tuple[float, float]) -> dict[str, Any]:
 
 def _variables_attribute(variables: Any) -> dict[str, str] | None:
     if isinstance(variables, (str, Mapping)):
-        raise ValueError("variables must be a sequence of variable names or descriptions")
+        raise InvalidInputError("variables must be a sequence of variable names or descriptions")
     entries = []
     for v in variables:
         if isinstance(v, str):
@@ -728,10 +743,10 @@ def _variables_attribute(variables: Any) -> dict[str, str] | None:
         return None
     names = [n for n, _ in entries]
     if len(set(names)) != len(names):
-        raise ValueError(f"variables are listed more than once: {names}")
+        raise InvalidInputError(f"variables are listed more than once: {names}")
     value = ",".join(names)
     if len(value) > 500:
-        raise ValueError(
+        raise InvalidInputError(
             f"variable names take {len(value)} characters; a UMM AdditionalAttribute value "
             "holds at most 500: list the main variables only"
         )
@@ -795,18 +810,18 @@ def granule_umm(
     begin_dt, end_dt = _temporal_pair((begin, end), "granule time")
     size = _size(size_bytes, "size_bytes")
     if mime_type not in UMM_G_MIME_TYPES:
-        raise ValueError(
+        raise InvalidInputError(
             f"mime_type {mime_type!r} is not allowed by UMM-G; use e.g. application/x-netcdf"
         )
     data_format = _text(data_format, "data_format", 80)
     if day_night_flag not in ("Day", "Night", "Both", "Unspecified"):
-        raise ValueError(
+        raise InvalidInputError(
             f"day_night_flag {day_night_flag!r} is not Day, Night, Both or Unspecified"
         )
 
     urls = [data_url] if isinstance(data_url, str) else list(data_url)
     if not urls:
-        raise ValueError("data_url must give at least one URL of the granule file")
+        raise InvalidInputError("data_url must give at least one URL of the granule file")
     urls = [_absolute_url(u, "data_url") for u in urls]
     name = file_name or unquote(PurePosixPath(urlsplit(urls[0]).path).name)
     name = _text(name, "file_name", 1024)
@@ -830,7 +845,7 @@ def granule_umm(
     if checksum is not None:
         file_info["Checksum"] = _checksum(checksum, checksum_algorithm)
     elif checksum_algorithm is not None:
-        raise ValueError("checksum_algorithm given without a checksum value")
+        raise InvalidInputError("checksum_algorithm given without a checksum value")
 
     related = []
     for url in urls:
@@ -874,22 +889,22 @@ def granule_umm(
 
 def _checksum(value: Any, algorithm: str | None) -> dict[str, str]:
     if not isinstance(value, str) or not re.fullmatch(r"[0-9a-fA-F]+", value.strip()):
-        raise ValueError(f"checksum {value!r} must be a hexadecimal digest")
+        raise InvalidInputError(f"checksum {value!r} must be a hexadecimal digest")
     value = value.strip().lower()
     if algorithm is None:
         matches = [a for a, n in CHECKSUM_HEX_LENGTHS.items() if n == len(value)]
         if not matches:
-            raise ValueError(
+            raise InvalidInputError(
                 f"checksum has {len(value)} hex digits, which matches no known algorithm; "
                 f"pass checksum_algorithm= (one of {', '.join(CHECKSUM_HEX_LENGTHS)})"
             )
         algorithm = matches[0]
     if algorithm not in CHECKSUM_HEX_LENGTHS:
-        raise ValueError(
+        raise InvalidInputError(
             f"checksum_algorithm {algorithm!r} is not one of {', '.join(CHECKSUM_HEX_LENGTHS)}"
         )
     if len(value) != CHECKSUM_HEX_LENGTHS[algorithm]:
-        raise ValueError(
+        raise InvalidInputError(
             f"a {algorithm} checksum has {CHECKSUM_HEX_LENGTHS[algorithm]} hex digits, "
             f"got {len(value)}"
         )
@@ -927,17 +942,17 @@ def cmr_item(
     """
     provider = _provider(provider)
     if not isinstance(umm, Mapping):
-        raise ValueError(f"umm must be a UMM record (a mapping), got {type(umm).__name__}")
+        raise InvalidInputError(f"umm must be a UMM record (a mapping), got {type(umm).__name__}")
     is_granule = "GranuleUR" in umm
     concept_type = "granule" if is_granule else "collection"
     letter = "G" if is_granule else "C"
     if not isinstance(concept_id, str) or not re.fullmatch(rf"{letter}\d+-{provider}", concept_id):
-        raise ValueError(
+        raise InvalidInputError(
             f"concept_id {concept_id!r} does not fit a {concept_type} of provider {provider}: "
             f"expected {letter}<digits>-{provider} (see concept_ids())"
         )
     if isinstance(revision_id, bool) or not isinstance(revision_id, int) or revision_id < 1:
-        raise ValueError(f"revision_id must be an integer >= 1, got {revision_id!r}")
+        raise InvalidInputError(f"revision_id must be an integer >= 1, got {revision_id!r}")
     if native_id is None:
         if is_granule:
             native_id = umm["GranuleUR"]
@@ -953,9 +968,9 @@ def cmr_item(
     }
     if collection_concept_id is not None:
         if not is_granule:
-            raise ValueError("collection_concept_id only applies to granule records")
+            raise InvalidInputError("collection_concept_id only applies to granule records")
         if not re.fullmatch(r"C\d+-[A-Z0-9_]{1,10}", str(collection_concept_id)):
-            raise ValueError(
+            raise InvalidInputError(
                 f"collection_concept_id {collection_concept_id!r} is not C<digits>-<PROVIDER>"
             )
         meta["collection-concept-id"] = collection_concept_id
@@ -1003,13 +1018,17 @@ class ConceptIds:
         """The id of a granule of ``short_name``, by index (``int``) or by name (``str``)."""
         short_name = _text(short_name, "short_name", 85)
         if isinstance(key, bool) or not isinstance(key, (int, str, np.integer)):
-            raise ValueError(f"granule key must be an index (int) or a name (str), got {key!r}")
+            raise InvalidInputError(
+                f"granule key must be an index (int) or a name (str), got {key!r}"
+            )
         if isinstance(key, str):
             digest = _digest("G", short_name, version, _text(key, "granule key", 1024))
             return f"G{100_000_000_000 + digest % 900_000_000_000}-{self.provider}"
         index = int(key)
         if not 0 <= index < 1_000_000:
-            raise ValueError(f"granule index {index} must be in 0..999999; use a name for more")
+            raise InvalidInputError(
+                f"granule index {index} must be in 0..999999; use a name for more"
+            )
         block = 100_000 + _digest("G", short_name, version) % 900_000
         return f"G{block * 1_000_000 + index}-{self.provider}"
 

@@ -34,6 +34,7 @@ from vstore_explorer.build.parsers import (
     plan_parse,
 )
 from vstore_explorer.build.timing import TimeFrom, add_time_dimension, first_time
+from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.stores.access import LOCAL, Access
 from vstore_explorer.stores.urls import scheme_of, to_url
 
@@ -58,10 +59,10 @@ class Layout:
     def __post_init__(self) -> None:
         check_choice(self.parser)
         if not self.dim or not isinstance(self.dim, str):
-            raise ValueError("dim must name the dimension granules are concatenated along")
+            raise InvalidInputError("dim must name the dimension granules are concatenated along")
         object.__setattr__(self, "groups", tuple(normalize_group(g) for g in self.groups))
         if len(set(self.groups)) != len(self.groups):
-            raise ValueError(f"a group is given twice: {', '.join(self.groups)}")
+            raise InvalidInputError(f"a group is given twice: {', '.join(self.groups)}")
         if self.time_from is not None and not isinstance(self.time_from, TimeFrom):
             object.__setattr__(self, "time_from", TimeFrom.parse(self.time_from))
         if self.loadable_variables is not None:
@@ -92,7 +93,7 @@ class VirtualGranule:
     def dataset(self) -> xr.Dataset:
         """The dataset of a granule read with one group (the root by default)."""
         if len(self.groups) != 1:
-            raise ValueError(f"{self.url} was read with groups {', '.join(self.groups)}")
+            raise InvalidInputError(f"{self.url} was read with groups {', '.join(self.groups)}")
         return next(iter(self.groups.values()))
 
     def first(self, dim: str) -> Any:
@@ -129,13 +130,13 @@ def granule_urls(sources: Iterable[Source]) -> list[str]:
         else:  # vstore_explorer.catalog Granule (s3_links / https_links)
             links = list(getattr(source, "s3_links", ()) or getattr(source, "https_links", ()))
         if not links:
-            raise ValueError(f"granule record {source!r} has no data link to virtualize")
+            raise InvalidInputError(f"granule record {source!r} has no data link to virtualize")
         urls.append(to_url(links[0]))
     if not urls:
-        raise ValueError("no granules given: pass paths, URLs or granule records")
+        raise InvalidInputError("no granules given: pass paths, URLs or granule records")
     duplicates = sorted({u for u in urls if urls.count(u) > 1})
     if duplicates:
-        raise ValueError(f"granules given more than once: {', '.join(duplicates[:5])}")
+        raise InvalidInputError(f"granules given more than once: {', '.join(duplicates[:5])}")
     return urls
 
 
@@ -253,7 +254,7 @@ def _granule_time(
             return spec.from_attribute(tree.attribute(group, spec.value))
         path = tree.find(group, spec.value)
         if path is None:
-            raise ValueError(f"has no variable {spec.value!r} (--time-from {spec})")
+            raise InvalidInputError(f"has no variable {spec.value!r} (--time-from {spec})")
         parent, _, name = path.rpartition("/")
         view = tree.view(parent or "/")
         return first_time(_read_variable(view.store(registry), name, layout.dim), path)
@@ -406,7 +407,7 @@ def concat_granules(granules: Sequence[VirtualGranule], dim: str = "time") -> di
     """Each group's virtual dataset: the granules concatenated along ``dim`` (first granule's
     attributes). Keys are the groups' absolute paths (``/`` for the root)."""
     if not granules:
-        raise ValueError("no granules to concatenate")
+        raise InvalidInputError("no granules to concatenate")
     out: dict[str, xr.Dataset] = {}
     for group in granules[0].groups:
         datasets = [g.groups[group] for g in granules]

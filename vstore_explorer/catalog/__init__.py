@@ -25,6 +25,7 @@ from vstore_explorer.catalog.base import (
 from vstore_explorer.catalog.discovery import DiscoveredStores, discover_stores, infer_kind
 from vstore_explorer.catalog.links import StoreLink
 from vstore_explorer.catalog.records import BoundingBox, Collection, Granule, RelatedUrl, S3Access
+from vstore_explorer.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from vstore_explorer.catalog.cmr import CMRCatalog
@@ -94,7 +95,9 @@ def open_catalog(
         >>> local = open_catalog(path="records/")  # doctest: +SKIP
     """
     if (cmr is None) == (path is None):
-        raise ValueError("give exactly one of cmr= ('ops', 'uat' or a URL) and path= (a folder)")
+        raise InvalidInputError(
+            "give exactly one of cmr= ('ops', 'uat' or a URL) and path= (a folder)"
+        )
     if cmr is not None:
         from vstore_explorer.catalog.cmr import CMRCatalog
 

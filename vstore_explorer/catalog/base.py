@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from vstore_explorer.errors import InvalidInputError, VStoreError
+
 if TYPE_CHECKING:
     from vstore_explorer.catalog.records import Collection, Granule
 
@@ -32,7 +34,7 @@ BBoxLike = str | Sequence[float | int | str] | None
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class MalformedRecordError(ValueError):
+class MalformedRecordError(VStoreError, ValueError):
     """A UMM record could not be read (the message names its concept id or file)."""
 
 
@@ -59,21 +61,23 @@ def validate_bbox(bbox: BBoxLike) -> BBox | None:
     parts: Sequence[Any] = bbox.split(",") if isinstance(bbox, str) else bbox
     hint = "give bbox as (west, south, east, north) in degrees, e.g. -10,20,30,40"
     if isinstance(parts, str | bytes) or len(parts) != 4:
-        raise ValueError(f"bbox {bbox!r} must have exactly 4 numbers; {hint}")
+        raise InvalidInputError(f"bbox {bbox!r} must have exactly 4 numbers; {hint}")
     try:
         west, south, east, north = (float(p) for p in parts)
     except (TypeError, ValueError):
-        raise ValueError(f"bbox {bbox!r} contains something that is not a number; {hint}") from None
+        raise InvalidInputError(
+            f"bbox {bbox!r} contains something that is not a number; {hint}"
+        ) from None
     if not all(math.isfinite(v) for v in (west, south, east, north)):
-        raise ValueError(f"bbox {bbox!r} must contain finite numbers; {hint}")
+        raise InvalidInputError(f"bbox {bbox!r} must contain finite numbers; {hint}")
     for name, value in (("west", west), ("east", east)):
         if not -180.0 <= value <= 180.0:
-            raise ValueError(f"bbox {name} longitude {value} is outside [-180, 180]; {hint}")
+            raise InvalidInputError(f"bbox {name} longitude {value} is outside [-180, 180]; {hint}")
     for name, value in (("south", south), ("north", north)):
         if not -90.0 <= value <= 90.0:
-            raise ValueError(f"bbox {name} latitude {value} is outside [-90, 90]; {hint}")
+            raise InvalidInputError(f"bbox {name} latitude {value} is outside [-90, 90]; {hint}")
     if south >= north:
-        raise ValueError(
+        raise InvalidInputError(
             f"bbox south ({south}) must be less than north ({north}); {hint} "
             "(west > east is fine: the box then crosses the antimeridian)"
         )
@@ -87,7 +91,7 @@ def _to_datetime(value: str | date | datetime, *, end: bool) -> datetime:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(
+            raise InvalidInputError(
                 f"temporal bound {value!r} is not an ISO 8601 date or datetime "
                 "(e.g. 2020-01-31 or 2020-01-31T12:00:00Z)"
             ) from None
@@ -97,7 +101,7 @@ def _to_datetime(value: str | date | datetime, *, end: bool) -> datetime:
     elif isinstance(value, date) and not isinstance(value, datetime):
         value = datetime.combine(value, time.max if end else time.min)
     elif not isinstance(value, datetime):
-        raise ValueError(
+        raise InvalidInputError(
             f"temporal bound {value!r} must be a string, date, datetime or None, "
             f"not {type(value).__name__}"
         )
@@ -119,7 +123,7 @@ def validate_temporal(temporal: TemporalLike) -> Temporal | None:
         return None
     parts: Sequence[Any] = temporal.split(",") if isinstance(temporal, str) else temporal
     if isinstance(parts, str | bytes) or len(parts) != 2:
-        raise ValueError(
+        raise InvalidInputError(
             f"temporal {temporal!r} must be a (start, end) pair, e.g. "
             "('2020-01-01', '2020-12-31') or '2020-01-01,2020-12-31' (leave one side empty/None "
             "for an open range)"
@@ -130,11 +134,11 @@ def validate_temporal(temporal: TemporalLike) -> Temporal | None:
     start = None if start_raw is None else _to_datetime(start_raw, end=False)
     end = None if end_raw is None else _to_datetime(end_raw, end=True)
     if start is None and end is None:
-        raise ValueError(
+        raise InvalidInputError(
             "temporal range has neither a start nor an end; pass temporal=None instead"
         )
     if start is not None and end is not None and start > end:
-        raise ValueError(
+        raise InvalidInputError(
             f"temporal start {start.isoformat()} is after its end {end.isoformat()}; swap them"
         )
     return (start, end)
@@ -145,7 +149,9 @@ def validate_limit(limit: int | None) -> int | None:
     if limit is None:
         return None
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a positive integer (or None for no limit), not {limit!r}")
+        raise InvalidInputError(
+            f"limit must be a positive integer (or None for no limit), not {limit!r}"
+        )
     return limit
 
 
@@ -153,14 +159,14 @@ def _validate_text(name: str, value: str | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string, not {type(value).__name__}")
+        raise InvalidInputError(f"{name} must be a string, not {type(value).__name__}")
     value = value.strip()
     return value or None
 
 
 def _validate_flag(name: str, value: bool | None) -> bool | None:
     if value is not None and not isinstance(value, bool):
-        raise ValueError(f"{name} must be True, False or None, not {value!r}")
+        raise InvalidInputError(f"{name} must be True, False or None, not {value!r}")
     return value
 
 
@@ -200,7 +206,7 @@ class SearchQuery:
             ids = tuple(str(c).strip() for c in concept_id)
         for cid in ids:
             if not re.fullmatch(r"C\d+-[A-Za-z0-9_]+", cid):
-                raise ValueError(
+                raise InvalidInputError(
                     f"concept_id {cid!r} is not a collection concept id (like C1996881146-POCLOUD)"
                 )
         return cls(

@@ -17,6 +17,7 @@ from typing import Any
 from vstore_explorer.catalog import open_catalog
 from vstore_explorer.catalog.base import Catalog, SearchResults
 from vstore_explorer.catalog.records import Collection
+from vstore_explorer.errors import InvalidInputError
 
 COLUMNS = ("TITLE", "SHORT NAME", "VERSION", "PROVIDER", "TIME RANGE", "STORES")
 WIDTHS = (44, 32, 10, 10, 25, 40)
@@ -79,7 +80,7 @@ def _default_catalog_path() -> Any:
     try:
         from vstore_explorer.demo.archive import default_catalog_path
     except ImportError:
-        raise ValueError(
+        raise InvalidInputError(
             "no catalog given and the embedded demo catalog is not available; "
             "pass --cmr ops|uat|URL or --catalog PATH"
         ) from None

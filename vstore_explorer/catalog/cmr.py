@@ -35,6 +35,7 @@ from vstore_explorer.catalog.base import (
     TemporalLike,
 )
 from vstore_explorer.catalog.records import Collection, Granule
+from vstore_explorer.errors import InvalidInputError, VStoreError
 
 BASE_URLS = {"ops": cmr.CMR_OPS, "uat": cmr.CMR_UAT, "sit": cmr.CMR_SIT}
 MAX_PAGE_SIZE = 2000
@@ -46,7 +47,7 @@ OFFLINE_HINT = (
 )
 
 
-class CMRError(RuntimeError):
+class CMRError(VStoreError, RuntimeError):
     """CMR refused a search; ``errors`` holds CMR's own messages.
 
     Attributes:
@@ -84,7 +85,7 @@ def resolve_base_url(base_url: str) -> str:
         return BASE_URLS[text.lower()]
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(
+        raise InvalidInputError(
             f"CMR base URL {base_url!r} must be 'ops', 'uat', 'sit' or an http(s):// URL "
             "such as https://cmr.earthdata.nasa.gov/search/"
         )
@@ -236,15 +237,19 @@ class CMRCatalog:
         session: requests.Session | None = None,
     ) -> None:
         if not isinstance(timeout, int | float) or timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+            raise InvalidInputError(
+                f"timeout must be a positive number of seconds, not {timeout!r}"
+            )
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ValueError(f"retries must be a non-negative integer, not {retries!r}")
+            raise InvalidInputError(f"retries must be a non-negative integer, not {retries!r}")
         if not isinstance(backoff, int | float) or backoff < 0:
-            raise ValueError(f"backoff must be a non-negative number of seconds, not {backoff!r}")
+            raise InvalidInputError(
+                f"backoff must be a non-negative number of seconds, not {backoff!r}"
+            )
         if isinstance(page_size, bool) or not isinstance(page_size, int):
-            raise ValueError(f"page_size must be an integer in 1..{MAX_PAGE_SIZE}")
+            raise InvalidInputError(f"page_size must be an integer in 1..{MAX_PAGE_SIZE}")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be in 1..{MAX_PAGE_SIZE}, not {page_size}")
+            raise InvalidInputError(f"page_size must be in 1..{MAX_PAGE_SIZE}, not {page_size}")
         self.base_url = resolve_base_url(base_url)
         self.timeout = float(timeout)
         self.retries = retries
@@ -307,7 +312,7 @@ class CMRCatalog:
         elif isinstance(collection, str) and collection.strip():
             q.short_name(_quoted(collection.strip()))
         else:
-            raise ValueError(
+            raise InvalidInputError(
                 f"collection must be a Collection, a concept id or a short name, not {collection!r}"
             )
         if query.bbox:
@@ -381,9 +386,11 @@ class CMRCatalog:
         elif isinstance(query, cmr.GranuleQuery):
             parse = Granule.from_umm
             if has_virtual_store is not None:
-                raise ValueError("has_virtual_store only applies to collection searches")
+                raise InvalidInputError("has_virtual_store only applies to collection searches")
         else:
-            raise ValueError(f"expected a cmr.CollectionQuery or cmr.GranuleQuery, not {query!r}")
+            raise InvalidInputError(
+                f"expected a cmr.CollectionQuery or cmr.GranuleQuery, not {query!r}"
+            )
         query.format(UMM_JSON)
         url = query._build_url()  # the query string comes from python-cmr
         client_filter = has_virtual_store is not None

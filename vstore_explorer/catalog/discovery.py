@@ -43,6 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from vstore_explorer.catalog.links import STORE_KINDS, StoreLink
+from vstore_explorer.errors import InvalidInputError, VStoreError
 
 VIRTUAL_STORE_TYPE = "GET DATA"
 VIRTUAL_STORE_SUBTYPES = ("VIRTUAL COLLECTION", "DATA RECIPE")
@@ -55,7 +56,7 @@ _DESCRIBED_BRANCH = re.compile(r"(?:^|[,;(])\s*branch[:\s]+[\"'`]?([A-Za-z0-9._/
 Override = Mapping[str | int, str | Mapping[str, Any]]
 
 
-class OverrideError(ValueError):
+class OverrideError(VStoreError, ValueError):
     """A store override names no link, an out-of-range index or an unknown kind."""
 
 
@@ -112,7 +113,7 @@ def split_scheme_prefix(url: str) -> tuple[str | None, str, str | None]:
         if "@" in path:
             head, branch = path.rsplit("@", 1)
             if not branch:
-                raise ValueError(f"empty branch after '@' in store URL {url!r}")
+                raise InvalidInputError(f"empty branch after '@' in store URL {url!r}")
             rest = urlunsplit(parts._replace(path=head)) if parts.scheme else head
     return kind, rest, branch
 
@@ -244,7 +245,7 @@ def _link_for(
 ) -> StoreLink:
     raw_url = str(entry.get("URL") or "").strip()
     if not raw_url:
-        raise ValueError("virtual store RelatedUrl has no URL")
+        raise InvalidInputError("virtual store RelatedUrl has no URL")
     get_data = entry.get("GetData") if isinstance(entry.get("GetData"), Mapping) else {}
     description = str(entry.get("Description") or "").strip()
     kind, url, branch = infer_kind(
@@ -315,7 +316,7 @@ def virtual_store_entries(umm: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The RelatedUrls entries of a UMM-C record that point at virtual stores, in record order."""
     related = umm.get("RelatedUrls") or []
     if not isinstance(related, list):
-        raise ValueError("RelatedUrls must be a list")
+        raise InvalidInputError("RelatedUrls must be a list")
     return [r for r in related if isinstance(r, Mapping) and is_virtual_store_url(r)]
 
 

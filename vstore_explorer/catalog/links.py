@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+from vstore_explorer.errors import InvalidInputError
+
 StoreKind = Literal["icechunk", "kerchunk-json", "kerchunk-parquet", "zarr", "unknown"]
 STORE_KINDS: tuple[str, ...] = ("icechunk", "kerchunk-json", "kerchunk-parquet", "zarr", "unknown")
 
@@ -58,11 +60,11 @@ class StoreLink:
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or not self.url.strip():
-            raise ValueError(
+            raise InvalidInputError(
                 "StoreLink.url must be a non-empty string (a path or URL of the store)"
             )
         if self.kind not in STORE_KINDS:
-            raise ValueError(
+            raise InvalidInputError(
                 f"StoreLink.kind {self.kind!r} is not one of {', '.join(STORE_KINDS)}; "
                 "pass kind= explicitly to override detection"
             )
@@ -83,5 +85,5 @@ class StoreLink:
         known = {f.name for f in fields(cls)}
         extra = set(data) - known
         if extra:
-            raise ValueError(f"unknown StoreLink field(s): {', '.join(sorted(extra))}")
+            raise InvalidInputError(f"unknown StoreLink field(s): {', '.join(sorted(extra))}")
         return cls(**data)

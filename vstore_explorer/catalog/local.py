@@ -42,6 +42,7 @@ from vstore_explorer.catalog.base import (
     TemporalLike,
 )
 from vstore_explorer.catalog.records import BoundingBox, Collection, Granule, record_kind
+from vstore_explorer.errors import InvalidInputError
 
 _CONCEPT_ID = re.compile(r"C\d+-[A-Za-z0-9_]+")
 
@@ -264,7 +265,7 @@ class LocalCatalog:
         if isinstance(collection, Collection):
             return collection
         if not isinstance(collection, str) or not collection.strip():
-            raise ValueError(
+            raise InvalidInputError(
                 f"collection must be a Collection, a concept id or a short name, not {collection!r}"
             )
         text = collection.strip()

@@ -32,6 +32,7 @@ from vstore_explorer.catalog.discovery import (
     store_kinds,
 )
 from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.errors import InvalidInputError
 
 _SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "PB": 1024**5}
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -60,7 +61,7 @@ def parse_datetime(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValueError(f"date {value!r} is not a string")
+        raise InvalidInputError(f"date {value!r} is not a string")
     parsed = datetime.fromisoformat(value.strip())
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
@@ -81,7 +82,7 @@ def _list(value: Any, name: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list | tuple):
-        raise ValueError(f"{name} must be a list, not {type(value).__name__}")
+        raise InvalidInputError(f"{name} must be a list, not {type(value).__name__}")
     return list(value)
 
 
@@ -119,13 +120,13 @@ class BoundingBox:
     def __post_init__(self) -> None:
         values = (self.west, self.south, self.east, self.north)
         if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
-            raise ValueError(f"bounding box {values} must contain finite numbers")
+            raise InvalidInputError(f"bounding box {values} must contain finite numbers")
         if not (-180 <= self.west <= 180 and -180 <= self.east <= 180):
-            raise ValueError(
+            raise InvalidInputError(
                 f"bounding box longitudes {self.west}, {self.east} outside [-180, 180]"
             )
         if not (-90 <= self.south <= self.north <= 90):
-            raise ValueError(f"bounding box latitudes {self.south}, {self.north} invalid")
+            raise InvalidInputError(f"bounding box latitudes {self.south}, {self.north} invalid")
 
     @classmethod
     def from_umm(cls, rect: Mapping[str, Any]) -> BoundingBox:
@@ -141,7 +142,7 @@ class BoundingBox:
     def around(cls, points: Sequence[tuple[float, float]]) -> BoundingBox:
         """The smallest box around ``(lon, lat)`` points (crossing the antimeridian if shorter)."""
         if not points:
-            raise ValueError("no points to bound")
+            raise InvalidInputError("no points to bound")
         lons = sorted(float(p[0]) for p in points)
         lats = [float(p[1]) for p in points]
         west, east = lons[0], lons[-1]
@@ -428,9 +429,11 @@ class Collection:
     ) -> Collection:
         short_name = umm.get("ShortName")
         if not isinstance(short_name, str) or not short_name.strip():
-            raise ValueError("ShortName is missing or not a string")
+            raise InvalidInputError("ShortName is missing or not a string")
         if meta.get("concept-type") not in (None, "collection"):
-            raise ValueError(f"concept-type is {meta.get('concept-type')!r}, not 'collection'")
+            raise InvalidInputError(
+                f"concept-type is {meta.get('concept-type')!r}, not 'collection'"
+            )
         related = _related_urls(umm)
         doi = _doi(umm)
         landing = next((r.url for r in related if r.type.upper() == "DATA SET LANDING PAGE"), None)
@@ -654,10 +657,10 @@ class Granule:
     ) -> Granule:
         ur = umm.get("GranuleUR")
         if not isinstance(ur, str) or not ur.strip():
-            raise ValueError("GranuleUR is missing or not a string")
+            raise InvalidInputError("GranuleUR is missing or not a string")
         ref = umm.get("CollectionReference") or {}
         if not isinstance(ref, Mapping):
-            raise ValueError("CollectionReference must be an object")
+            raise InvalidInputError("CollectionReference must be an object")
         temporal = umm.get("TemporalExtent") or {}
         rng = temporal.get("RangeDateTime") or {}
         start = parse_datetime(rng.get("BeginningDateTime"))

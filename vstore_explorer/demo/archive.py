@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from vstore_explorer.demo.products import DemoProduct
@@ -87,7 +88,9 @@ def counts_for(size: str | int, products: Mapping[str, Any]) -> dict[str, int]:
         elif isinstance(size, int) and not isinstance(size, bool) and size > 0:
             counts[name] = size if per_day == 1 else min(size, 31) * per_day
         else:
-            raise ValueError(f"size must be one of {', '.join(SIZES)} or a positive number of days")
+            raise InvalidInputError(
+                f"size must be one of {', '.join(SIZES)} or a positive number of days"
+            )
     return counts
 
 
@@ -114,7 +117,7 @@ class DemoCollection:
             if link.kind == kind:
                 return link
         kinds = ", ".join(s.kind for s in self.stores)
-        raise ValueError(f"{self.short_name} has no {kind} store (it has: {kinds})")
+        raise InvalidInputError(f"{self.short_name} has no {kind} store (it has: {kinds})")
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ class DemoArchive:
             if c.short_name == short_name:
                 return c
         names = ", ".join(c.short_name for c in self.collections)
-        raise ValueError(f"no demo collection {short_name!r}; the demo has: {names}")
+        raise InvalidInputError(f"no demo collection {short_name!r}; the demo has: {names}")
 
     def describe(self) -> str:
         """A readable summary of what the archive holds."""
@@ -302,12 +305,12 @@ def build_demo(
     chosen = {k: v for k, v in PRODUCTS.items() if products is None or k in products}
     unknown = set(products or ()) - set(PRODUCTS)
     if unknown:
-        raise ValueError(
+        raise InvalidInputError(
             f"unknown demo product(s) {', '.join(sorted(unknown))}; known: {', '.join(PRODUCTS)}"
         )
     for variant in variants:
         if variant.short_name not in chosen:
-            raise ValueError(
+            raise InvalidInputError(
                 f"variant {variant.short_name!r} replaces no chosen product; "
                 f"chosen: {', '.join(chosen) or 'none'}"
             )

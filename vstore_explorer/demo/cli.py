@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from vstore_explorer.errors import InvalidInputError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("build", "info", "path"), help="what to do")
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print(archive.describe())
         return 0
     if args.days is not None and not 1 <= args.days <= 3650:
-        raise ValueError("--days must be between 1 and 3650")
+        raise InvalidInputError("--days must be between 1 and 3650")
     size = args.days if args.days is not None else args.size  # None: reuse any complete archive
 
     def progress(message: str) -> None:

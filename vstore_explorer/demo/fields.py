@@ -30,6 +30,7 @@ from types import MappingProxyType
 import numpy as np
 
 from vstore_explorer.demo.products import DemoProduct
+from vstore_explorer.errors import InvalidInputError
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 YEAR_DAYS = 365.2422
@@ -82,7 +83,9 @@ def make_context(
     lon = np.asarray(product.grid.lon() if lon is None else lon, dtype=np.float64)
     land = np.asarray(land, dtype=bool)
     if land.shape != (lat.size, lon.size):
-        raise ValueError(f"land mask shape {land.shape} does not match grid {(lat.size, lon.size)}")
+        raise InvalidInputError(
+            f"land mask shape {land.shape} does not match grid {(lat.size, lon.size)}"
+        )
     return FieldContext(product=product, lat=lat, lon=lon, land=land, seed=product_seed(product))
 
 
@@ -92,7 +95,9 @@ def generate(ctx: FieldContext, time: datetime) -> Fields:
     try:
         make = GENERATORS[ctx.product.kind]
     except KeyError:
-        raise ValueError(f"no field generator for product kind {ctx.product.kind!r}") from None
+        raise InvalidInputError(
+            f"no field generator for product kind {ctx.product.kind!r}"
+        ) from None
     return make(ctx, _utc(time))
 
 
@@ -164,7 +169,7 @@ def exact_matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     blocking or thread count (which otherwise change the last bits).
     """
     if left.shape[1] > 2**16:
-        raise ValueError(f"exact_matmul supports at most 65536 terms, got {left.shape[1]}")
+        raise InvalidInputError(f"exact_matmul supports at most 65536 terms, got {left.shape[1]}")
     return (_dyadic(left) @ _dyadic(right)).astype(F32)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from vstore_explorer.demo import fields
 from vstore_explorer.demo.landmask import land_mask
 from vstore_explorer.demo.products import DemoProduct, DemoVariable, get_product
+from vstore_explorer.errors import InvalidInputError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 PART_SUFFIX = ".part"
@@ -59,7 +60,9 @@ def write_granule(
         grid = product.grid
         context = fields.make_context(product, land_mask(grid.lat(), grid.lon(), mask_cache))
     elif context.product.short_name != product.short_name:
-        raise ValueError(f"context is for {context.product.short_name}, not {product.short_name}")
+        raise InvalidInputError(
+            f"context is for {context.product.short_name}, not {product.short_name}"
+        )
     data = fields.generate(context, when)
     tmp = path.with_name(f".{path.name}.{os.getpid()}{PART_SUFFIX}")
     try:
@@ -91,7 +94,7 @@ def write_granules(
     """
     product = _product(product)
     if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+        raise InvalidInputError(f"workers must be at least 1, got {workers}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     times = product.times(count, start)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vstore_explorer.errors import InvalidInputError
+
 NATURAL_EARTH = Path("tests") / "fixtures" / "naturalearth_lowres" / "naturalearth_lowres.shp"
 
 
@@ -53,7 +55,7 @@ def rasterize(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
     if lat.ndim != 1 or lon.ndim != 1:
-        raise ValueError("lat and lon must be 1-D coordinate arrays")
+        raise InvalidInputError("lat and lon must be 1-D coordinate arrays")
     x = (lon + 180.0) % 360.0 - 180.0  # 0..360 grids -> -180..180 like the polygons
     xx, yy = np.meshgrid(x, lat)
     return np.asarray(shapely.contains_xy(land_polygons(), xx, yy), dtype=bool)

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from vstore_explorer.errors import InvalidInputError
+
 PROVIDER = "VSTOREDEMO"
 
 Attrs = tuple[tuple[str, Any], ...]
@@ -196,7 +198,7 @@ class DemoProduct:
             if var.name == name:
                 return var
         names = ", ".join(v.name for v in (*self.variables, *self.coords))
-        raise ValueError(f"{self.short_name} has no variable {name!r}; it has: {names}")
+        raise InvalidInputError(f"{self.short_name} has no variable {name!r}; it has: {names}")
 
     def filename(self, time: datetime | date | str) -> str:
         """The granule file name of the time step at ``time`` (real naming pattern)."""
@@ -212,7 +214,7 @@ class DemoProduct:
         """
         n = self.default_count if count is None else int(count)
         if n < 1:
-            raise ValueError(f"count must be at least 1, got {count!r}")
+            raise InvalidInputError(f"count must be at least 1, got {count!r}")
         first = self.start if start is None else self._normalize(start)
         return [first + i * self.time_step for i in range(n)]
 
@@ -236,14 +238,14 @@ class DemoProduct:
             try:
                 value = date.fromisoformat(text) if len(text) <= 10 else _parse_iso(text)
             except ValueError as exc:
-                raise ValueError(f"not an ISO date or datetime: {text!r}") from exc
+                raise InvalidInputError(f"not an ISO date or datetime: {text!r}") from exc
         if not isinstance(value, datetime):  # a date: the first step of that day
             midnight = datetime(value.year, value.month, value.day, tzinfo=UTC)
             phase = (self.start - self.start.replace(hour=0, minute=0, second=0)) % self.time_step
             value = midnight + phase
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         if (value - self.start) % self.time_step:
-            raise ValueError(
+            raise InvalidInputError(
                 f"{value.isoformat()} is not a time step of {self.short_name} "
                 f"(every {self.time_step} from {self.start.isoformat()})"
             )
@@ -868,4 +870,4 @@ def get_product(name: str) -> DemoProduct:
         if product.alias == name.strip().lower():
             return product
     valid = ", ".join(f"{p.short_name} ({p.alias})" for p in PRODUCTS.values())
-    raise ValueError(f"unknown demo product {name!r}; valid names: {valid}")
+    raise InvalidInputError(f"unknown demo product {name!r}; valid names: {valid}")

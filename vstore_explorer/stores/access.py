@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from vstore_explorer.errors import InvalidInputError, VStoreError
 from vstore_explorer.stores.urls import bucket_and_key, scheme_of, to_url
 
 READ_RETRIES = 5
@@ -28,7 +29,7 @@ BACKOFF_S = (0.2, 2.0)
 """First and longest wait (seconds) between two tries; full jitter picks a wait up to that."""
 
 
-class ContainerAccessError(PermissionError):
+class ContainerAccessError(VStoreError, PermissionError):
     """A virtual chunk container (a URL prefix of granules) cannot be read with the given access.
 
     Example:
@@ -74,7 +75,7 @@ class S3Credentials:
                 expires=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
             )
         except KeyError as exc:
-            raise ValueError(
+            raise InvalidInputError(
                 f"the s3credentials answer has no {exc.args[0]!r}; is the Earthdata login valid?"
             ) from None
 
@@ -122,11 +123,13 @@ class Access:
             self, "container_credentials", MappingProxyType(dict(self.container_credentials))
         )
         if isinstance(self.retries, bool) or not isinstance(self.retries, int) or self.retries < 0:
-            raise ValueError(f"Access(retries=...) must be an integer >= 0, not {self.retries!r}")
+            raise InvalidInputError(
+                f"Access(retries=...) must be an integer >= 0, not {self.retries!r}"
+            )
         if isinstance(self.timeout_s, bool) or not (
             isinstance(self.timeout_s, int | float) and self.timeout_s > 0
         ):
-            raise ValueError(
+            raise InvalidInputError(
                 f"Access(timeout_s=...) must be a number of seconds > 0, not {self.timeout_s!r}"
             )
 

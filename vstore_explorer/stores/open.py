@@ -19,6 +19,7 @@ from typing import Any, Literal
 import xarray as xr
 
 from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.errors import InvalidInputError, VStoreError
 from vstore_explorer.stores.access import Access, ContainerAccessError, S3Credentials
 from vstore_explorer.stores.read_errors import Locator, explain, icechunk_locator, kerchunk_locator
 from vstore_explorer.stores.urls import local_path, scheme_of, to_url
@@ -28,7 +29,7 @@ Credentials = Access | S3Credentials | Literal["earthdata", "anonymous"] | None
 ChunksArg = dict[str, int] | None
 
 
-class StoreOpenError(RuntimeError):
+class StoreOpenError(VStoreError, RuntimeError):
     """A store could not be opened; the message names the store and what to do.
 
     Example:
@@ -123,7 +124,7 @@ def resolve_access(link: StoreLink, credentials: Credentials = None) -> Access:
     if credentials == "earthdata":
         return Access(**base, credentials=earthdata_credentials(link))
     if credentials is not None:
-        raise ValueError(
+        raise InvalidInputError(
             "credentials must be an Access, S3Credentials, 'earthdata', 'anonymous' or None"
         )
     if link.requires_earthdata:
@@ -222,7 +223,7 @@ def connect(
     if link.kind == "icechunk":
         return _connect_icechunk(link, version, access, chunks, group)
     if version not in (Version(), Version(branch="main")):
-        raise ValueError(
+        raise InvalidInputError(
             f"{link.kind} stores have no versions; branch/tag/snapshot apply to Icechunk only"
         )
     if link.kind in ("kerchunk-json", "kerchunk-parquet"):
@@ -270,7 +271,7 @@ def _clean_group(group: str | None) -> str | None:
         return None
     text = str(group).strip().strip("/")
     if any(part in ("", ".", "..") for part in text.split("/")) and text:
-        raise ValueError(f"invalid group {group!r}: give a path such as S1 or data_01/ku")
+        raise InvalidInputError(f"invalid group {group!r}: give a path such as S1 or data_01/ku")
     return text or None
 
 
@@ -385,7 +386,7 @@ def list_versions(link: StoreLink | str, *, credentials: Credentials = None) -> 
     """
     link = as_link(link)
     if link.kind != "icechunk":
-        raise ValueError(f"{link.kind} stores have no versions")
+        raise InvalidInputError(f"{link.kind} stores have no versions")
     repo, _ = _icechunk_repo(link, resolve_access(link, credentials))
     return StoreVersions.of_repository(repo, branch=link.branch or "main")
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vstore_explorer.errors import VStoreError
 from vstore_explorer.stores.access import Access, ContainerAccessError
 from vstore_explorer.stores.urls import bucket_and_key, local_path, scheme_of, to_url
 
@@ -48,7 +49,7 @@ _SHORT = re.compile(r"object was only (?P<size>\d+) bytes long")  # a granule cu
 _TOO_SMALL = re.compile(r"not enough data\. Expected: \((?P<length>\d+)\)")  # on S3
 
 
-class GranuleReadError(OSError):
+class GranuleReadError(VStoreError, OSError):
     """A chunk could not be read from its granule (missing, moved or unreadable file).
 
     Attributes:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from vstore_explorer.catalog.links import StoreLink
 from vstore_explorer.codegen import comment_text, literal
+from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.stores.urls import bucket_and_key, local_path, scheme_of, to_url
 from vstore_explorer.stores.versions import Version
 
@@ -166,7 +167,7 @@ def open_source(
             f"ds = xr.open_zarr({literal(path)}, {group_src}consolidated=None, "
             f"chunks={chunks_src}{extra})"
         )
-    raise ValueError(f"cannot write code to open a store of kind {link.kind!r}")
+    raise InvalidInputError(f"cannot write code to open a store of kind {link.kind!r}")
 
 
 def _fsspec_options(link: StoreLink, mode: CredentialMode) -> dict[str, Any]:

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from vstore_explorer.errors import InvalidInputError
+
 SUPPORTED_SCHEMES = ("file", "s3", "http", "https")
 
 
@@ -20,12 +22,14 @@ def to_url(location: str | os.PathLike[str]) -> str:
     """A URL with a scheme for a local path or URL (local paths become absolute ``file://`` URLs)."""
     text = os.fspath(location)
     if not text:
-        raise ValueError("empty location: give a local path or a file://, s3:// or https:// URL")
+        raise InvalidInputError(
+            "empty location: give a local path or a file://, s3:// or https:// URL"
+        )
     scheme = urlsplit(text).scheme
     if scheme in SUPPORTED_SCHEMES:
         return text
     if len(scheme) > 1:  # a one-letter scheme is a Windows drive letter
-        raise ValueError(
+        raise InvalidInputError(
             f"unsupported URL scheme {scheme!r} in {text!r}; use one of "
             + ", ".join(f"{s}://" for s in SUPPORTED_SCHEMES)
         )
@@ -42,7 +46,7 @@ def local_path(url: str) -> Path:
     url = to_url(url)
     parts = urlsplit(url)
     if parts.scheme != "file":
-        raise ValueError(f"{url!r} is not a local file URL")
+        raise InvalidInputError(f"{url!r} is not a local file URL")
     return Path(unquote(parts.path))
 
 
@@ -60,13 +64,13 @@ def common_prefix(urls: list[str]) -> str:
         's3://b/x/'
     """
     if not urls:
-        raise ValueError("no URLs given")
+        raise InvalidInputError("no URLs given")
     parents = [parent_prefix(u) for u in urls]
     prefix = os.path.commonprefix(parents)
     prefix = prefix[: prefix.rfind("/") + 1]
     scheme = urlsplit(parents[0]).scheme
     if len(prefix) <= len(f"{scheme}://"):
-        raise ValueError(f"URLs share no common folder: {parents[0]!r} ... {parents[-1]!r}")
+        raise InvalidInputError(f"URLs share no common folder: {parents[0]!r} ... {parents[-1]!r}")
     return prefix
 
 
@@ -74,5 +78,5 @@ def bucket_and_key(url: str) -> tuple[str, str]:
     """Split ``s3://bucket/key`` into bucket and key."""
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc:
-        raise ValueError(f"{url!r} is not an s3://bucket/key URL")
+        raise InvalidInputError(f"{url!r} is not an s3://bucket/key URL")
     return parts.netloc, parts.path.lstrip("/")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from vstore_explorer.errors import InvalidInputError
+
 
 @dataclass(frozen=True)
 class Version:
@@ -23,13 +25,13 @@ class Version:
     def __post_init__(self) -> None:
         given = [k for k in ("branch", "tag", "snapshot") if getattr(self, k)]
         if len(given) > 1:
-            raise ValueError(
+            raise InvalidInputError(
                 f"give only one of branch=, tag= or snapshot= (got {', '.join(given)})"
             )
         for key in given:
             value = getattr(self, key)
             if not isinstance(value, str) or not value.strip() or any(c in value for c in "\n\r\0"):
-                raise ValueError(f"{key} must be a non-empty single-line string")
+                raise InvalidInputError(f"{key} must be a non-empty single-line string")
 
     @property
     def label(self) -> str:
