@@ -16,107 +16,21 @@ from __future__ import annotations
 
 import ast
 import keyword
-import math
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import black
-import numpy as np
 
 from vstore_explorer.errors import InvalidInputError
-from vstore_explorer.ops import Op
+from vstore_explorer.literals import comment_text, identifier, literal
+from vstore_explorer.ops import KINDS, Op
 
-_NEEDS_NUMPY = frozenset({"lon_runs", "area_mean"})
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-
-def literal(value: Any) -> str:
-    """Python source for a plain value (str, int, float, bool, None, tuple, list, dict).
-
-    Raises:
-        ValueError: for any other type (nothing else may reach generated code).
-    """
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, bool | int | str):
-        return repr(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return 'float("nan")'
-        if math.isinf(value):
-            return 'float("inf")' if value > 0 else '-float("inf")'
-        return repr(value)
-    if isinstance(value, tuple):
-        items = [literal(v) for v in value]
-        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    if isinstance(value, list):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
-    raise InvalidInputError(
-        f"cannot write {type(value).__name__} value {value!r} as a Python literal"
-    )
-
-
-def comment_text(text: str) -> str:
-    """``text`` made safe for one comment line: no line breaks or control/format characters."""
-    flat = " ".join(str(text).replace("\t", " ").splitlines())
-    return "".join(ch for ch in flat if unicodedata.category(ch) not in _UNSAFE_CATEGORIES)
-
-
-def _identifier(name: str, what: str) -> str:
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise InvalidInputError(f"{what} must be a Python identifier, got {name!r}")
-    return name
-
-
-def _mapping(pairs: Iterable[tuple[Any, str]]) -> str:
-    return "{" + ", ".join(f"{literal(key)}: {code}" for key, code in pairs) + "}"
-
-
-def _slice(start: Any, stop: Any, step: Any = None) -> str:
-    if step is None:
-        return f"slice({literal(start)}, {literal(stop)})"
-    return f"slice({literal(start)}, {literal(stop)}, {literal(step)})"
+__all__ = ["comment_text", "literal", "render_op", "render_ops", "render_script"]
 
 
 def render_op(op: Op, source: str) -> str:
     """The expression applying ``op`` to the object named ``source`` (mirrors ``ops.execute``)."""
-    a = op.kwargs
-    match op.name:
-        case "select_variable":
-            return f"{source}[{literal(a['name'])}]"
-        case "select_variables":
-            return f"{source}[{literal(list(a['names']))}]"
-        case "chunk":
-            chunks = a["chunks"] if a["chunks"] == "auto" else dict(a["chunks"])
-            return f"{source}.chunk({literal(chunks)})"
-        case "time_range":
-            return f"{source}.sel({_mapping([(a['dim'], _slice(a['start'], a['stop']))])})"
-        case "level_nearest":
-            indexers = _mapping([(a["dim"], literal(a["value"]))])
-            return f'{source}.sel({indexers}, method="nearest")'
-        case "point_nearest":
-            pairs = [(a["lat"], literal(a["lat_value"])), (a["lon"], literal(a["lon_value"]))]
-            return f'{source}.sel({_mapping(pairs)}, method="nearest")'
-        case "bbox_slice":
-            return f"{source}.sel({_mapping((d, _slice(lo, hi)) for d, lo, hi in a['indexers'])})"
-        case "lon_runs":
-            runs = ", ".join(f"{literal(i)}:{literal(j)}" for i, j in a["runs"])
-            return f"{source}.isel({_mapping([(a['dim'], f'np.r_[{runs}]')])})"
-        case "stride":
-            step = _slice(None, None, a["step"])
-            return f"{source}.isel({_mapping((d, step) for d in a['dims'])})"
-        case "area_mean":
-            lat, lon = literal(a["lat"]), literal(a["lon"])
-            weights = f"np.cos(np.deg2rad({source}[{lat}]))"
-            return f"{source}.weighted({weights}).mean(({lat}, {lon}), keep_attrs=True)"
-        case "time_mean" | "zonal_mean":
-            return f"{source}.mean({literal(a['dim'])}, keep_attrs=True)"
-    raise InvalidInputError(
-        f"no renderer for op {op.name!r}"
-    )  # pragma: no cover - Op validates names
+    return KINDS[op.name].code(source, op.kwargs)
 
 
 def render_ops(ops: Iterable[Op], source: str = "ds", target: str = "result") -> str:
@@ -124,8 +38,8 @@ def render_ops(ops: Iterable[Op], source: str = "ds", target: str = "result") ->
 
     One statement per op; with no ops, ``target = source``.
     """
-    _identifier(source, "source")
-    _identifier(target, "target")
+    identifier(source, "source")
+    identifier(target, "target")
     lines: list[str] = []
     current = source
     for op in ops:
@@ -137,7 +51,7 @@ def render_ops(ops: Iterable[Op], source: str = "ds", target: str = "result") ->
 
 
 def _plot_call(method: str, kwargs: Mapping[str, Any]) -> str:
-    _identifier(method, "plot method")
+    identifier(method, "plot method")
     if method.startswith("_"):
         raise InvalidInputError(f"plot method must be a public hvplot method, got {method!r}")
     if not isinstance(kwargs, Mapping):
@@ -196,7 +110,7 @@ def render_script(
     header_lines = ["Generated by vstore_explorer", *str(header).splitlines()]
     parts = ["\n".join(f"# {comment_text(line)}".rstrip() for line in header_lines)]
     imports = []
-    if any(op.name in _NEEDS_NUMPY for op in ops):
+    if any(KINDS[op.name].needs_numpy for op in ops):
         imports.append("import numpy as np")
     imports.append("import xarray as xr")
     if plot is not None:

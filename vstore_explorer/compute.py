@@ -15,14 +15,17 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import xarray as xr
 
+from vstore_explorer.catalog.links import StoreLink
 from vstore_explorer.codegen import render_script
 from vstore_explorer.cost import MAX_EXACT_KEYS, Cost, Limits, check, estimate
-from vstore_explorer.ops import Op, execute, plan
+from vstore_explorer.ops import Op, describe, execute, plan
 from vstore_explorer.selection import Selection
 from vstore_explorer.stores.open import StoreHandle, connect
 
@@ -33,9 +36,12 @@ _SOURCES = {
     "kerchunk-json": "Kerchunk references",
     "kerchunk-parquet": "Kerchunk references",
 }
+StoreLike = StoreHandle | StoreLink | str | os.PathLike[str]
+"""A store: an opened :class:`StoreHandle`, a catalog :class:`StoreLink`, or a path/URL."""
+PlotSpec = tuple[str, Mapping[str, Any]]
 
 
-def _handle(store: StoreHandle | Any, **open_kwargs: Any) -> StoreHandle:
+def _handle(store: StoreLike, **open_kwargs: Any) -> StoreHandle:
     return store if isinstance(store, StoreHandle) else connect(store, **open_kwargs)
 
 
@@ -43,38 +49,96 @@ def _selection(sel: Selection | Mapping[str, Any]) -> Selection:
     return sel if isinstance(sel, Selection) else Selection.from_dict(dict(sel))
 
 
-def subset(
-    store: StoreHandle | Any, sel: Selection | Mapping[str, Any]
-) -> xr.DataArray | xr.Dataset:
-    """The lazy result of ``sel`` on the store (nothing is read).
+@dataclass(frozen=True, eq=False)
+class Request:
+    """A Selection prepared on an opened store: planned once; its cost, lazy result and code are
+    computed on first use and kept.
+
+    The explorer holds one Request per view, and :func:`subset`, :func:`cost_of`, :func:`load` and
+    :func:`to_code` are one-liners over it, so the UI, ``vx.load`` and the exported script walk the
+    very same ops.
 
     Example:
-        >>> sel = Selection(variables=("analysed_sst",), time=("2024-01", "2024-03"))
-        >>> sst = subset("/data/sst.icechunk", sel)  # doctest: +SKIP
-        >>> sst = sst.load()  # doctest: +SKIP
+        >>> req = Request(handle, Selection(variables=("analysed_sst",), point=(-40, 35)))  # doctest: +SKIP
+        >>> print(req.cost().summary())  # doctest: +SKIP
+        >>> series = req.load(Limits(max_read_bytes=500e6))  # doctest: +SKIP
+        >>> script = req.code()  # doctest: +SKIP
     """
-    handle = _handle(store)
-    return execute(handle.dataset, plan(handle.dataset, _selection(sel)))
 
+    handle: StoreHandle
+    selection: Selection
+    ops: tuple[Op, ...] = field(init=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
 
-def cost_of(
-    store: StoreHandle | Any, sel: Selection | Mapping[str, Any], *, exact: bool = False
-) -> Cost:
-    """Chunks and bytes ``sel`` reads from the store, from its manifest/references when it has them.
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ops", plan(self.handle.dataset, self.selection))
 
-    Sizes are summed chunk by chunk up to :data:`~vstore_explorer.cost.MAX_EXACT_KEYS` chunks per
-    variable and sampled above (a lookup costs ~0.1 ms); ``exact=True`` looks every chunk up.
+    @classmethod
+    def of(
+        cls, store: StoreLike, sel: Selection | Mapping[str, Any], **open_kwargs: Any
+    ) -> Request:
+        """A Request from any store (opened here if needed) and a Selection or its dict."""
+        return cls(_handle(store, **open_kwargs), _selection(sel))
 
-    Example:
-        >>> handle = connect("/data/sst.icechunk")  # doctest: +SKIP
-        >>> sel = {"variables": ["analysed_sst"], "point": [-40.0, 35.0]}
-        >>> cost = cost_of(handle, sel)  # doctest: +SKIP
-        >>> cost.exact, cost.source  # doctest: +SKIP
-        (True, 'Icechunk manifest')
-    """
-    handle = _handle(store)
-    ops = plan(handle.dataset, _selection(sel))
-    return _estimate(handle, ops, exact=exact)
+    def _cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def cost(self, *, exact: bool = False) -> Cost:
+        """Chunks and bytes the request reads (see :func:`cost_of`)."""
+        return self._cached(("cost", exact), lambda: _estimate(self.handle, self.ops, exact=exact))
+
+    def lazy(self) -> xr.DataArray | xr.Dataset:
+        """The lazy result (nothing is read)."""
+        return self._cached("lazy", lambda: execute(self.handle.dataset, self.ops))
+
+    def describe(self) -> list[str]:
+        """One plain-English line per op."""
+        return describe(self.ops)
+
+    def check(self, limits: Limits | None = None) -> Cost:
+        """The cost, or :class:`~vstore_explorer.cost.CostLimitError` when over ``limits``."""
+        cost = self.cost()
+        check(cost, limits or Limits(), self.ops)
+        return cost
+
+    def load(
+        self,
+        limits: Limits | None = None,
+        *,
+        progress: Progress | None = None,
+        client: Any = None,
+    ) -> xr.DataArray | xr.Dataset:
+        """Read the result: the cost checked against ``limits`` first (nothing read above them),
+        then computed, on ``client`` (a ``distributed.Client``) when given."""
+        self.check(limits)
+        try:
+            return compute(self.lazy(), client=client, progress=progress)
+        except Exception as exc:  # a granule gone or refused: say which, for which variable
+            clear = self.handle.read_error(exc)
+            if clear is None:
+                raise
+            raise clear from exc
+
+    def code(self, plot: PlotSpec | None = None, *, coastlines: bool = False) -> str:
+        """The runnable script doing this request (with an hvplot call when ``plot`` is given)."""
+        key = ("code", repr(plot), coastlines)
+        return self._cached(key, lambda: self._render(plot, coastlines))
+
+    def _render(self, plot: PlotSpec | None, coastlines: bool) -> str:
+        handle = self.handle
+        header = (
+            f"Store: {handle.link.url} ({handle.link.kind}, {handle.version.label})\n"
+            f"Selection: {self.selection.to_query()}"
+        )
+        return render_script(
+            open_code=handle.open_code(),
+            ops=self.ops,
+            plot=plot,
+            header=header,
+            coastlines=coastlines,
+        )
 
 
 def _estimate(handle: StoreHandle, ops: tuple[Op, ...], *, exact: bool = False) -> Cost:
@@ -90,40 +154,55 @@ def _estimate(handle: StoreHandle, ops: tuple[Op, ...], *, exact: bool = False) 
     return estimate(handle.dataset, ops)
 
 
+def subset(store: StoreLike, sel: Selection | Mapping[str, Any]) -> xr.DataArray | xr.Dataset:
+    """The lazy result of ``sel`` on the store (nothing is read).
+
+    Example:
+        >>> sel = Selection(variables=("analysed_sst",), time=("2024-01", "2024-03"))
+        >>> sst = subset("/data/sst.icechunk", sel)  # doctest: +SKIP
+        >>> sst = sst.load()  # doctest: +SKIP
+    """
+    return Request.of(store, sel).lazy()
+
+
+def cost_of(store: StoreLike, sel: Selection | Mapping[str, Any], *, exact: bool = False) -> Cost:
+    """Chunks and bytes ``sel`` reads from the store, from its manifest/references when it has them.
+
+    Sizes are summed chunk by chunk up to :data:`~vstore_explorer.cost.MAX_EXACT_KEYS` chunks per
+    variable and sampled above (a lookup costs ~0.1 ms); ``exact=True`` looks every chunk up.
+
+    Example:
+        >>> handle = connect("/data/sst.icechunk")  # doctest: +SKIP
+        >>> sel = {"variables": ["analysed_sst"], "point": [-40.0, 35.0]}
+        >>> cost = cost_of(handle, sel)  # doctest: +SKIP
+        >>> cost.exact, cost.source  # doctest: +SKIP
+        (True, 'Icechunk manifest')
+    """
+    return Request.of(store, sel).cost(exact=exact)
+
+
 def load(
-    store: StoreHandle | Any,
+    store: StoreLike,
     sel: Selection | Mapping[str, Any],
     *,
     limits: Limits | None = None,
     client: Any = None,
     progress: Progress | None = None,
-    cost: Cost | None = None,
 ) -> xr.DataArray | xr.Dataset:
     """Read the result of ``sel``: cost checked first (:class:`~vstore_explorer.cost.CostLimitError`
     above ``limits``), then computed — on ``client`` (a ``distributed.Client``) when given.
 
-    ``cost`` is :func:`cost_of` for this very store and selection when the caller has it already
-    (the explorer shows it before loading): it is checked instead of estimated again.
     ``progress`` is called with the fraction of dask tasks done (0.0 .. 1.0). A chunk whose granule
     is missing or unreadable raises :class:`~vstore_explorer.stores.read_errors.GranuleReadError`
-    naming the variable, the chunk and the granule URL.
+    naming the variable, the chunk and the granule URL. To show the cost before reading, as the
+    explorer does, use one :class:`Request`: ``req.cost()`` then ``req.load()``.
 
     Example:
         >>> sel = Selection(variables=("analysed_sst",), reduction="area_mean")
         >>> series = load("/data/sst.icechunk", sel, limits=Limits(max_read_bytes=500e6),
         ...               progress=print)  # doctest: +SKIP
     """
-    handle = _handle(store)
-    ops = plan(handle.dataset, _selection(sel))
-    check(cost if cost is not None else _estimate(handle, ops), limits or Limits(), ops)
-    lazy = execute(handle.dataset, ops)
-    try:
-        return compute(lazy, client=client, progress=progress)
-    except Exception as exc:  # a granule gone or refused: say which, for which variable
-        clear = handle.read_error(exc)
-        if clear is None:
-            raise
-        raise clear from exc
+    return Request.of(store, sel).load(limits, progress=progress, client=client)
 
 
 def compute(
@@ -182,9 +261,9 @@ def _is_dask(obj: xr.DataArray | xr.Dataset) -> bool:
 
 
 def to_code(
-    store: StoreHandle | Any,
+    store: StoreLike,
     sel: Selection | Mapping[str, Any],
-    plot: tuple[str, Mapping[str, Any]] | None = None,
+    plot: PlotSpec | None = None,
     *,
     coastlines: bool = False,
     **open_kwargs: Any,
@@ -200,13 +279,4 @@ def to_code(
         >>> "open_zarr" in script  # doctest: +SKIP
         True
     """
-    handle = _handle(store, **open_kwargs)
-    selection = _selection(sel)
-    ops = plan(handle.dataset, selection)
-    header = (
-        f"Store: {handle.link.url} ({handle.link.kind}, {handle.version.label})\n"
-        f"Selection: {selection.to_query()}"
-    )
-    return render_script(
-        open_code=handle.open_code(), ops=ops, plot=plot, header=header, coastlines=coastlines
-    )
+    return Request.of(store, sel, **open_kwargs).code(plot, coastlines=coastlines)

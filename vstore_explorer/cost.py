@@ -27,10 +27,10 @@ import xarray as xr
 from xarray.backends import BackendArray
 from xarray.core import indexing
 
+from vstore_explorer.chunks import storage_chunks
 from vstore_explorer.errors import SelectionError, VStoreError
-from vstore_explorer.ops import Op, describe, execute
+from vstore_explorer.ops import KINDS, Op, describe, execute
 
-REDUCTION_OPS = frozenset({"area_mean", "time_mean", "zonal_mean", "chunk"})
 _INDEX = "__vstore_index_{}"
 MAX_EXACT_KEYS = 2_000  # up to this many chunks, every stored size is looked up (exact)
 SAMPLE_KEYS = 1_000  # beyond, this many distinct chunks are looked up and the mean scaled
@@ -164,17 +164,6 @@ class CostLimitError(VStoreError, ValueError):
         self.cost = cost
 
 
-def _storage_chunks(var: xr.DataArray) -> tuple[int, ...]:
-    enc = var.encoding.get("chunks") or var.encoding.get("preferred_chunks")
-    if isinstance(enc, dict):
-        enc = tuple(enc.get(d, n) for d, n in zip(var.dims, var.shape, strict=True))
-    if isinstance(enc, tuple | list) and len(enc) == var.ndim:
-        return tuple(int(min(c, n)) if n else 1 for c, n in zip(enc, var.shape, strict=True))
-    if var.chunks:
-        return tuple(int(c[0]) for c in var.chunks)
-    return tuple(int(n) or 1 for n in var.shape)
-
-
 class _Zeros(BackendArray):
     """Zeros of a given shape and dtype that xarray indexes lazily (never materialised whole).
 
@@ -228,9 +217,10 @@ def selected_positions(ds: xr.Dataset, ops: Sequence[Op]) -> dict[str, dict[str,
         >>> {d: p.tolist() for d, p in selected_positions(ds, ops)["t"].items()}
         {'lat': [1, 2], 'lon': [0, 1]}
     """
-    subset_ops = [op for op in ops if op.name not in REDUCTION_OPS]
-    names = [op["name"] for op in ops if op.name == "select_variable"]
-    names += [n for op in ops if op.name == "select_variables" for n in op["names"]]
+    subset_ops = [op for op in ops if KINDS[op.name].selects]
+    names = [
+        n for op in ops if KINDS[op.name].variables for n in KINDS[op.name].variables(op.kwargs)
+    ]
     if not names:
         names = [str(n) for n in ds.data_vars]
     result = execute(_probe(ds, names), subset_ops)
@@ -278,7 +268,7 @@ def estimate(
     sampled = False
     for name, dims in positions.items():
         var = ds[name]
-        chunk_shape = _storage_chunks(var)
+        chunk_shape = storage_chunks(var)
         per_dim = [np.unique(dims[str(d)] // c) for d, c in zip(var.dims, chunk_shape, strict=True)]
         n_chunks = math.prod(len(p) for p in per_dim)
         selected_shape = tuple(len(dims[str(d)]) for d in var.dims)

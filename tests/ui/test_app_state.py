@@ -199,16 +199,16 @@ def test_hovmoller_and_levels(make_explorer: Make) -> None:
 def test_over_limit_asks_for_confirmation_and_does_not_load(
     make_explorer: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vstore_explorer.app.state as state_module
+    from vstore_explorer.compute import Request
 
     calls: list[Selection] = []
-    real_load = state_module.load
+    real_load = Request.load
 
-    def counting_load(handle: Any, sel: Selection, **kwargs: Any) -> Any:
-        calls.append(sel)
-        return real_load(handle, sel, **kwargs)
+    def counting_load(self: Request, *args: Any, **kwargs: Any) -> Any:
+        calls.append(self.selection)
+        return real_load(self, *args, **kwargs)
 
-    monkeypatch.setattr(state_module, "load", counting_load)
+    monkeypatch.setattr(Request, "load", counting_load)
     app = make_explorer(collection=SST, limits=Limits(max_read_bytes=1000))
     state = app.state
     assert state.needs_confirmation and app.subset_view.confirm.visible

@@ -35,7 +35,7 @@ from vstore_explorer.app.query import VIEWS, ViewQuery, parse_version
 from vstore_explorer.axes import Axes, find_axes
 from vstore_explorer.catalog.base import IncompleteResultsWarning
 from vstore_explorer.catalog.records import Collection
-from vstore_explorer.compute import cost_of, load, subset, to_code
+from vstore_explorer.compute import Request
 from vstore_explorer.cost import Cost, CostLimitError, Limits, check
 from vstore_explorer.errors import InvalidInputError, VStoreError
 from vstore_explorer.plots import PlotSpec, spec
@@ -73,6 +73,8 @@ class ViewResult:
     cost: Cost
     seconds: float
     store: tuple[str, ...] = ()
+    request: Request | None = None
+    """The request that loaded it (planned once: its cost and code are kept)."""
 
 
 LOG = logging.getLogger("vstore_explorer.app")
@@ -518,7 +520,8 @@ class ExplorerState(param.Parameterized):
         view = self.view
         try:
             sel = self.view_selection(view)
-            cost = cost_of(self.handle, sel)
+            request = Request(self.handle, sel)
+            cost = request.cost()
         except Exception as exc:
             self.needs_confirmation = False
             self._fail(exc)
@@ -536,27 +539,27 @@ class ExplorerState(param.Parameterized):
             check(cost, self.limits)
         except CostLimitError as exc:
             if not confirmed:
-                return self._ask_confirmation(sel, exc)
+                return self._ask_confirmation(request, exc)
         if self.defer is not None and is_slow(cost):
             self.param.update(
                 busy=True, progress=0, needs_confirmation=False, status=f"Loading the {view}…"
             )
-            self.defer(lambda: self._load_if_current(view, sel, cost, confirmed))
+            self.defer(lambda: self._load_if_current(view, request, confirmed))
             return None
-        return self._load(view, sel, cost, confirmed)
+        return self._load(view, request, confirmed)
 
-    def _load_if_current(self, view: str, sel: Selection, cost: Cost, confirmed: bool) -> None:
+    def _load_if_current(self, view: str, request: Request, confirmed: bool) -> None:
         """A deferred load, skipped when the user has changed the view or selection meanwhile."""
         try:
-            current = self.view == view and self.view_selection(view) == sel
+            current = self.view == view and self.view_selection(view) == request.selection
         except ValueError:
             current = False
         if current:
-            self._load(view, sel, cost, confirmed)
+            self._load(view, request, confirmed)
         elif self.busy:
             self.busy = False
 
-    def _ask_confirmation(self, sel: Selection, exc: CostLimitError) -> None:
+    def _ask_confirmation(self, request: Request, exc: CostLimitError) -> None:
         first = str(exc).splitlines()[0]
         self.param.update(
             needs_confirmation=True,
@@ -564,8 +567,8 @@ class ExplorerState(param.Parameterized):
             alert_level="warning",
         )
         try:
-            plot = spec(subset(self.handle, sel), self.view)
-            self.code = to_code(self.handle, sel, plot=plot, coastlines=self._coastlines(self.view))
+            plot = spec(request.lazy(), self.view)
+            self.code = request.code(plot, coastlines=self._coastlines(self.view))
         except Exception as exc2:
             self._fail(exc2)
         self._sync_query()
@@ -575,16 +578,12 @@ class ExplorerState(param.Parameterized):
         """Load the current view although it is above the limits (the confirmation step)."""
         return self.refresh(confirmed=True)
 
-    def _load(self, view: str, sel: Selection, cost: Cost, confirmed: bool) -> ViewResult | None:
+    def _load(self, view: str, request: Request, confirmed: bool) -> ViewResult | None:
         started = time.perf_counter()
         self.param.update(busy=True, progress=0, needs_confirmation=False)
         try:
-            data = load(
-                self.handle,
-                sel,
-                limits=NO_LIMITS if confirmed else self.limits,
-                progress=self._progress,
-                cost=cost,  # estimated by refresh for this selection: not estimated twice
+            data = request.load(  # the cost shown is the one checked: planned and estimated once
+                NO_LIMITS if confirmed else self.limits, progress=self._progress
             )
             if not isinstance(data, xr.DataArray):
                 raise InvalidInputError("the explorer plots one variable at a time")
@@ -594,7 +593,9 @@ class ExplorerState(param.Parameterized):
             self._sync_query()
             return None
         seconds = time.perf_counter() - started
-        result = ViewResult(view, sel, data, plot, cost, seconds, self._store_key())
+        result = ViewResult(
+            view, request.selection, data, plot, request.cost(), seconds, self._store_key(), request
+        )
         self._stale.discard(view)
         self._clear()
         self.param.update(**{f"{view}_result": result}, busy=False, progress=100)
@@ -618,12 +619,8 @@ class ExplorerState(param.Parameterized):
     def _show_code(self, result: ViewResult | None) -> None:
         if result is not None and self.handle is not None:
             try:
-                self.code = to_code(
-                    self.handle,
-                    result.selection,
-                    plot=result.plot,
-                    coastlines=self._coastlines(result.view),
-                )
+                request = result.request or Request(self.handle, result.selection)
+                self.code = request.code(result.plot, coastlines=self._coastlines(result.view))
             except Exception as exc:
                 self._fail(exc)
         self._sync_query()
@@ -645,8 +642,7 @@ class ExplorerState(param.Parameterized):
     def netcdf_bytes(self) -> bytes | None:
         """The user's subset (no reduction) as NetCDF-4 bytes, within the limits; None on error."""
         try:
-            sel = self.selection()
-            data = load(self.handle, sel, limits=self.limits, progress=self._progress)
+            data = Request(self.handle, self.selection()).load(self.limits, progress=self._progress)
             buffer = io.BytesIO()
             dataset = data.to_dataset() if isinstance(data, xr.DataArray) else data
             dataset.to_netcdf(buffer, engine="h5netcdf")

@@ -26,6 +26,7 @@ import xarray as xr
 
 from vstore_explorer.build.errors import GranuleError
 from vstore_explorer.build.virtualize import VirtualGranule
+from vstore_explorer.chunks import known_storage_chunks
 from vstore_explorer.stores.access import LOCAL, Access
 from vstore_explorer.stores.urls import local_path, scheme_of
 
@@ -118,13 +119,6 @@ def _blocks(shape: tuple[int, ...], chunks: tuple[int, ...] | None, itemsize: in
     sizes = chunks if chunks and len(chunks) == len(shape) else tuple(min(n, 256) for n in shape)
     yield tuple(slice(0, min(c, n)) for c, n in zip(sizes, shape, strict=True))
     yield tuple(slice(max(0, n - min(c, n)), n) for c, n in zip(sizes, shape, strict=True))
-
-
-def _chunks_of(var: xr.DataArray) -> tuple[int, ...] | None:
-    chunks = var.encoding.get("chunks") or var.encoding.get("preferred_chunks")
-    if isinstance(chunks, dict):
-        chunks = tuple(chunks.get(d, n) for d, n in zip(var.dims, var.shape, strict=True))
-    return tuple(int(c) for c in chunks) if isinstance(chunks, tuple | list) else None
 
 
 def _equal(a: np.ndarray, b: np.ndarray) -> tuple[bool, str]:
@@ -301,7 +295,7 @@ def _compare_one(
     # --time-from gave the granule a length-1 dimension the file does not have
     added = dim in part.dims and part.ndim == file_var.ndim + 1
     itemsize = max(1, np.dtype(file_var.dtype).itemsize)
-    chunks = _chunks_of(store_var)
+    chunks = known_storage_chunks(store_var)
     if chunks and dim in store_var.dims:
         chunks = tuple(
             c for d, c in zip(store_var.dims, chunks, strict=True) if not (added and d == dim)

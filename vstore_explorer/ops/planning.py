@@ -1,8 +1,4 @@
-"""A Selection as a plan of plain-data operations, and their (lazy) execution with xarray.
-
-``plan(ds, sel)`` reads only metadata and coordinate values and returns a tuple of :class:`Op`.
-``execute(ds, ops)`` applies them with ``sel``/``isel``/``weighted``/``mean``; it never loads data
-variables (non-dask inputs go through dask for reductions, so the result stays lazy). :mod:`vstore_explorer.codegen` renders the very same ops as Python statements.
+"""Plan a Selection: the ops that apply it to a dataset, from metadata and coordinate values only.
 
 Order of the steps: variables, time range, level, box or point, stride, reduction. A reduction of
 non-dask data adds a ``chunk`` step: right after the variables with the storage chunks when the
@@ -13,17 +9,13 @@ Example:
     >>> from vstore_explorer.selection import Selection
     >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
     ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
-    >>> ops = plan(ds, Selection(variables=("t",), bbox=(-100, -5, 100, 15)))
-    >>> describe(ops)[2]
-    "Longitude 'lon' at positions 0:2, 3:4 (box crossing the antimeridian or the 0/360 seam)"
-    >>> apply(ds, Selection(variables=("t",), bbox=(-100, -5, 100, 15))).lon.values.tolist()
-    [0.0, 90.0, 270.0]
+    >>> tuple(op.name for op in plan(ds, Selection(variables=("t",), point=(90, 0))))
+    ('select_variable', 'point_nearest')
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,74 +25,10 @@ import xarray as xr
 from xarray.coding.cftimeindex import CFTimeIndex
 
 from vstore_explorer.axes import Axes, LonConvention, find_axes
+from vstore_explorer.chunks import storage_chunk_sizes
 from vstore_explorer.errors import SelectionError
+from vstore_explorer.ops.op import Op
 from vstore_explorer.selection import Selection, bbox_width
-
-OP_NAMES: tuple[str, ...] = (
-    "select_variable",
-    "select_variables",
-    "chunk",
-    "time_range",
-    "level_nearest",
-    "point_nearest",
-    "bbox_slice",
-    "lon_runs",
-    "stride",
-    "area_mean",
-    "time_mean",
-    "zonal_mean",
-)
-
-
-def _freeze(value: Any) -> Any:
-    """Plain, hashable data: lists become tuples, numpy scalars Python scalars."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, Mapping):
-        return tuple((_freeze(k), _freeze(v)) for k, v in value.items())
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise SelectionError(f"Op arguments must be finite numbers, got {value!r}")
-        return value
-    raise SelectionError(f"Op arguments must be plain data (str, int, float, None), got {value!r}")
-
-
-@dataclass(frozen=True)
-class Op:
-    """One step of a plan: a name from :data:`OP_NAMES` and plain-data arguments.
-
-    Example:
-        >>> op = Op.make("time_mean", dim="time")
-        >>> op["dim"], op == Op.make("time_mean", dim="time")
-        ('time', True)
-    """
-
-    name: str
-    args: tuple[tuple[str, Any], ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.name not in OP_NAMES:
-            raise SelectionError(f"unknown op {self.name!r}; known ops are {', '.join(OP_NAMES)}")
-
-    @classmethod
-    def make(cls, op_name: str, /, **kwargs: Any) -> Op:
-        """Build an op from keyword arguments (frozen to tuples and Python scalars)."""
-        return cls(op_name, tuple((key, _freeze(value)) for key, value in kwargs.items()))
-
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        """The arguments as a dict."""
-        return dict(self.args)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.kwargs[key]
-
-
-# --- helpers on coordinates ------------------------------------------------------------------
 
 
 def to_convention(lon: float, convention: LonConvention | None) -> float:
@@ -147,24 +75,6 @@ def _monotonic(index: pd.Index) -> str | None:
 def _time_text(value: Any) -> str:
     iso = getattr(value, "isoformat", None)
     return str(iso()) if callable(iso) else str(value)
-
-
-def _storage_chunks(ds: xr.Dataset, names: Sequence[Hashable]) -> dict[str, int]:
-    """Chunk sizes per dimension from the variables' encoding (what the store is chunked by)."""
-    chunks: dict[str, int] = {}
-    for name in names:
-        var = ds[name].variable
-        preferred = var.encoding.get("preferred_chunks")
-        if isinstance(preferred, Mapping):
-            pairs: Iterable[tuple[Any, Any]] = preferred.items()
-        else:
-            stored = var.encoding.get("chunks")
-            ok = isinstance(stored, tuple | list) and len(stored) == var.ndim
-            pairs = zip(var.dims, stored, strict=True) if ok else ()
-        for dim, size in pairs:
-            if isinstance(dim, str) and dim in var.dims and isinstance(size, int | np.integer):
-                chunks.setdefault(dim, max(1, min(int(size), var.sizes[dim])))
-    return chunks
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -358,7 +268,7 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
         # A reduction of non-dask data goes through dask to stay lazy: with the storage chunks
         # when they are known (each needed stored chunk is then read once, whole), otherwise
         # with automatic chunks of the subset (so only the subset is read).
-        storage = _storage_chunks(ds, names)
+        storage = storage_chunk_sizes(ds, names)
         if set(storage) >= ctx.present():
             ops.append(Op.make("chunk", chunks=storage))
         else:
@@ -384,137 +294,3 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
             ops.append(Op.make("chunk", chunks="auto"))
         ops.append(reduction)
     return tuple(ops)
-
-
-# --- execution -------------------------------------------------------------------------------
-
-
-def area_weights(obj: xr.Dataset | xr.DataArray, lat: str) -> xr.DataArray:
-    """cos(latitude) weights; the code renderer emits this exact expression.
-
-    Example:
-        >>> import xarray as xr
-        >>> ds = xr.Dataset(coords={"lat": [-60.0, 0.0, 60.0]})
-        >>> area_weights(ds, "lat").values.round(3).tolist()
-        [0.5, 1.0, 0.5]
-    """
-    return np.cos(np.deg2rad(obj[lat]))
-
-
-def _execute_one(obj: Any, op: Op) -> Any:
-    a = op.kwargs
-    match op.name:
-        case "select_variable":
-            return obj[a["name"]]
-        case "select_variables":
-            return obj[list(a["names"])]
-        case "chunk":
-            return obj.chunk(a["chunks"] if a["chunks"] == "auto" else dict(a["chunks"]))
-        case "time_range":
-            return obj.sel({a["dim"]: slice(a["start"], a["stop"])})
-        case "level_nearest":
-            return obj.sel({a["dim"]: a["value"]}, method="nearest")
-        case "point_nearest":
-            return obj.sel({a["lat"]: a["lat_value"], a["lon"]: a["lon_value"]}, method="nearest")
-        case "bbox_slice":
-            return obj.sel({dim: slice(start, stop) for dim, start, stop in a["indexers"]})
-        case "lon_runs":
-            return obj.isel({a["dim"]: np.r_[tuple(slice(i, j) for i, j in a["runs"])]})
-        case "stride":
-            return obj.isel({dim: slice(None, None, a["step"]) for dim in a["dims"]})
-        case "area_mean":
-            weights = area_weights(obj, a["lat"])
-            return obj.weighted(weights).mean((a["lat"], a["lon"]), keep_attrs=True)
-        case "time_mean" | "zonal_mean":
-            return obj.mean(a["dim"], keep_attrs=True)
-    raise SelectionError(f"unknown op {op.name!r}")  # pragma: no cover - Op validates names
-
-
-def execute(ds: xr.Dataset, ops: Iterable[Op]) -> xr.Dataset | xr.DataArray:
-    """Apply ``ops`` to ``ds`` lazily (never loads data variables); ``ds`` is not modified.
-
-    Example:
-        >>> import numpy as np, xarray as xr
-        >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
-        ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
-        >>> ops = (Op.make("select_variable", name="t"), Op.make("zonal_mean", dim="lon"))
-        >>> execute(ds, ops).dims
-        ('lat',)
-    """
-    obj: Any = ds
-    for op in ops:
-        obj = _execute_one(obj, op)
-    return obj
-
-
-def apply(ds: xr.Dataset, sel: Selection) -> xr.Dataset | xr.DataArray:
-    """``execute(ds, plan(ds, sel))``: the lazy subset (DataArray for one variable).
-
-    Example:
-        >>> import numpy as np, xarray as xr
-        >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((3, 4)))},
-        ...                 coords={"lat": [-10.0, 0.0, 10.0], "lon": [0.0, 90.0, 180.0, 270.0]})
-        >>> apply(ds, Selection(variables=("t",), bbox=(0, -5, 100, 15))).shape
-        (2, 2)
-    """
-    return execute(ds, plan(ds, sel))
-
-
-# --- description -----------------------------------------------------------------------------
-
-
-def _bound(value: Any) -> str:
-    return "the start" if value is None else repr(value)
-
-
-def _describe_one(op: Op) -> str:
-    a = op.kwargs
-    match op.name:
-        case "select_variable":
-            return f"Variable {a['name']!r}"
-        case "select_variables":
-            return "Variables " + ", ".join(repr(n) for n in a["names"])
-        case "chunk":
-            if a["chunks"] == "auto":
-                return "Compute lazily with dask (automatic chunks)"
-            sizes = ", ".join(f"{d!r}: {s}" for d, s in a["chunks"])
-            return f"Compute lazily with dask, in the store's chunks ({sizes})"
-        case "time_range":
-            end = "the end" if a["stop"] is None else repr(a["stop"])
-            return f"Time {a['dim']!r} from {_bound(a['start'])} to {end} (inclusive)"
-        case "level_nearest":
-            return f"Level {a['dim']!r} nearest to {a['value']:g}"
-        case "point_nearest":
-            return (
-                f"Grid point nearest to longitude {a['lon_value']:g}, "
-                f"latitude {a['lat_value']:g} ({a['lon']!r}, {a['lat']!r})"
-            )
-        case "bbox_slice":
-            parts = [f"{d!r} from {lo:g} to {hi:g}" for d, lo, hi in a["indexers"]]
-            return "Box: " + " and ".join(parts)
-        case "lon_runs":
-            runs = ", ".join(f"{i}:{j}" for i, j in a["runs"])
-            return (
-                f"Longitude {a['dim']!r} at positions {runs} "
-                "(box crossing the antimeridian or the 0/360 seam)"
-            )
-        case "stride":
-            dims = " and ".join(repr(d) for d in a["dims"])
-            return f"One point in {a['step']} along {dims} (preview decimation)"
-        case "area_mean":
-            return f"Area mean over {a['lat']!r} and {a['lon']!r}, weighted by cos(latitude)"
-        case "time_mean":
-            return f"Mean over time {a['dim']!r}"
-        case "zonal_mean":
-            return f"Zonal mean (over longitude {a['dim']!r})"
-    raise SelectionError(f"unknown op {op.name!r}")  # pragma: no cover
-
-
-def describe(ops: Iterable[Op]) -> list[str]:
-    """One plain-English line per op, for the UI.
-
-    Example:
-        >>> describe([Op.make("select_variable", name="sst"), Op.make("time_mean", dim="time")])
-        ["Variable 'sst'", "Mean over time 'time'"]
-    """
-    return [_describe_one(op) for op in ops]

@@ -1,0 +1,237 @@
+"""The op vocabulary, in one place: each kind of :class:`~vstore_explorer.ops.Op` defines how it
+runs on xarray, how it reads in plain English, the Python code that does the same, and what the
+cost estimate must know of it. ``ops.execute``, ``ops.describe``, ``codegen`` and ``cost`` all
+read this table, so a new op is one entry here (and its planning in :mod:`.planning`).
+
+Pure: no I/O.
+
+Example:
+    >>> kind = KINDS["time_mean"]
+    >>> kind.code("ds", {"dim": "time"}), kind.describe({"dim": "time"}), kind.selects
+    ("ds.mean('time', keep_attrs=True)", "Mean over time 'time'", False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from vstore_explorer.literals import literal, mapping, slice_code
+
+OpName = Literal[
+    "select_variable",
+    "select_variables",
+    "chunk",
+    "time_range",
+    "level_nearest",
+    "point_nearest",
+    "bbox_slice",
+    "lon_runs",
+    "stride",
+    "area_mean",
+    "time_mean",
+    "zonal_mean",
+]
+OP_NAMES: tuple[str, ...] = get_args(OpName)
+
+Args = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OpKind:
+    """One kind of op.
+
+    Attributes:
+        execute: ``(obj, args) -> obj``: the xarray operation (lazy).
+        describe: ``(args) -> str``: one plain-English line for the UI.
+        code: ``(source, args) -> str``: the Python expression doing the same on ``source``.
+        selects: it narrows which stored elements are read (the cost probe runs it); reductions
+            and re-chunking do not.
+        needs_numpy: its code uses ``np``.
+        variables: ``(args) -> names`` of the variables it selects, for selection ops.
+    """
+
+    name: OpName
+    execute: Callable[[Any, Args], Any]
+    describe: Callable[[Args], str]
+    code: Callable[[str, Args], str]
+    selects: bool = True
+    needs_numpy: bool = False
+    variables: Callable[[Args], tuple[str, ...]] | None = None
+
+
+def area_weights(obj: Any, lat: str) -> Any:
+    """cos(latitude) weights; the ``area_mean`` code writes this exact expression.
+
+    Example:
+        >>> import xarray as xr
+        >>> ds = xr.Dataset(coords={"lat": [-60.0, 0.0, 60.0]})
+        >>> area_weights(ds, "lat").values.round(3).tolist()
+        [0.5, 1.0, 0.5]
+    """
+    return np.cos(np.deg2rad(obj[lat]))
+
+
+def _bound(value: Any) -> str:
+    return "the start" if value is None else repr(value)
+
+
+def _chunks_value(a: Args) -> Any:
+    return a["chunks"] if a["chunks"] == "auto" else dict(a["chunks"])
+
+
+def _describe_chunk(a: Args) -> str:
+    if a["chunks"] == "auto":
+        return "Compute lazily with dask (automatic chunks)"
+    sizes = ", ".join(f"{d!r}: {s}" for d, s in a["chunks"])
+    return f"Compute lazily with dask, in the store's chunks ({sizes})"
+
+
+def _describe_time(a: Args) -> str:
+    end = "the end" if a["stop"] is None else repr(a["stop"])
+    return f"Time {a['dim']!r} from {_bound(a['start'])} to {end} (inclusive)"
+
+
+def _describe_runs(a: Args) -> str:
+    runs = ", ".join(f"{i}:{j}" for i, j in a["runs"])
+    return (
+        f"Longitude {a['dim']!r} at positions {runs} "
+        "(box crossing the antimeridian or the 0/360 seam)"
+    )
+
+
+def _code_runs(s: str, a: Args) -> str:
+    runs = ", ".join(f"{literal(i)}:{literal(j)}" for i, j in a["runs"])
+    return f"{s}.isel({mapping([(a['dim'], f'np.r_[{runs}]')])})"
+
+
+def _area_mean(obj: Any, a: Args) -> Any:
+    return obj.weighted(area_weights(obj, a["lat"])).mean((a["lat"], a["lon"]), keep_attrs=True)
+
+
+def _code_area_mean(s: str, a: Args) -> str:
+    lat, lon = literal(a["lat"]), literal(a["lon"])
+    weights = f"np.cos(np.deg2rad({s}[{lat}]))"
+    return f"{s}.weighted({weights}).mean(({lat}, {lon}), keep_attrs=True)"
+
+
+def _mean(obj: Any, a: Args) -> Any:
+    return obj.mean(a["dim"], keep_attrs=True)
+
+
+def _code_mean(s: str, a: Args) -> str:
+    return f"{s}.mean({literal(a['dim'])}, keep_attrs=True)"
+
+
+_TABLE = (
+    OpKind(
+        "select_variable",
+        execute=lambda obj, a: obj[a["name"]],
+        describe=lambda a: f"Variable {a['name']!r}",
+        code=lambda s, a: f"{s}[{literal(a['name'])}]",
+        variables=lambda a: (a["name"],),
+    ),
+    OpKind(
+        "select_variables",
+        execute=lambda obj, a: obj[list(a["names"])],
+        describe=lambda a: "Variables " + ", ".join(repr(n) for n in a["names"]),
+        code=lambda s, a: f"{s}[{literal(list(a['names']))}]",
+        variables=lambda a: tuple(a["names"]),
+    ),
+    OpKind(
+        "chunk",
+        execute=lambda obj, a: obj.chunk(_chunks_value(a)),
+        describe=_describe_chunk,
+        code=lambda s, a: f"{s}.chunk({literal(_chunks_value(a))})",
+        selects=False,
+    ),
+    OpKind(
+        "time_range",
+        execute=lambda obj, a: obj.sel({a["dim"]: slice(a["start"], a["stop"])}),
+        describe=_describe_time,
+        code=lambda s, a: f"{s}.sel({mapping([(a['dim'], slice_code(a['start'], a['stop']))])})",
+    ),
+    OpKind(
+        "level_nearest",
+        execute=lambda obj, a: obj.sel({a["dim"]: a["value"]}, method="nearest"),
+        describe=lambda a: f"Level {a['dim']!r} nearest to {a['value']:g}",
+        code=lambda s, a: (
+            f'{s}.sel({mapping([(a["dim"], literal(a["value"]))])}, method="nearest")'
+        ),
+    ),
+    OpKind(
+        "point_nearest",
+        execute=lambda obj, a: obj.sel(
+            {a["lat"]: a["lat_value"], a["lon"]: a["lon_value"]}, method="nearest"
+        ),
+        describe=lambda a: (
+            f"Grid point nearest to longitude {a['lon_value']:g}, "
+            f"latitude {a['lat_value']:g} ({a['lon']!r}, {a['lat']!r})"
+        ),
+        code=lambda s, a: (
+            f"{s}.sel({mapping([(a['lat'], literal(a['lat_value'])), (a['lon'], literal(a['lon_value']))])}"
+            ', method="nearest")'
+        ),
+    ),
+    OpKind(
+        "bbox_slice",
+        execute=lambda obj, a: obj.sel({d: slice(lo, hi) for d, lo, hi in a["indexers"]}),
+        describe=lambda a: (
+            "Box: " + " and ".join(f"{d!r} from {lo:g} to {hi:g}" for d, lo, hi in a["indexers"])
+        ),
+        code=lambda s, a: (
+            f"{s}.sel({mapping((d, slice_code(lo, hi)) for d, lo, hi in a['indexers'])})"
+        ),
+    ),
+    OpKind(
+        "lon_runs",
+        execute=lambda obj, a: obj.isel(
+            {a["dim"]: np.r_[tuple(slice(i, j) for i, j in a["runs"])]}
+        ),
+        describe=_describe_runs,
+        code=_code_runs,
+        needs_numpy=True,
+    ),
+    OpKind(
+        "stride",
+        execute=lambda obj, a: obj.isel({d: slice(None, None, a["step"]) for d in a["dims"]}),
+        describe=lambda a: (
+            f"One point in {a['step']} along "
+            + " and ".join(repr(d) for d in a["dims"])
+            + " (preview decimation)"
+        ),
+        code=lambda s, a: (
+            f"{s}.isel({mapping((d, slice_code(None, None, a['step'])) for d in a['dims'])})"
+        ),
+    ),
+    OpKind(
+        "area_mean",
+        execute=_area_mean,
+        describe=lambda a: (
+            f"Area mean over {a['lat']!r} and {a['lon']!r}, weighted by cos(latitude)"
+        ),
+        code=_code_area_mean,
+        selects=False,
+        needs_numpy=True,
+    ),
+    OpKind(
+        "time_mean",
+        execute=_mean,
+        describe=lambda a: f"Mean over time {a['dim']!r}",
+        code=_code_mean,
+        selects=False,
+    ),
+    OpKind(
+        "zonal_mean",
+        execute=_mean,
+        describe=lambda a: f"Zonal mean (over longitude {a['dim']!r})",
+        code=_code_mean,
+        selects=False,
+    ),
+)
+KINDS: Mapping[str, OpKind] = MappingProxyType({k.name: k for k in _TABLE})
+assert tuple(KINDS) == OP_NAMES, "every op name has exactly one kind, in order"
