@@ -20,35 +20,38 @@ Example:
 from __future__ import annotations
 
 import importlib
+from types import MappingProxyType
 from typing import Any
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
-    "search": "vstore_explorer.catalog",
-    "granules": "vstore_explorer.catalog",
-    "StoreLink": "vstore_explorer.catalog.links",
-    "open_store": "vstore_explorer.stores.open",
-    "connect": "vstore_explorer.stores.open",
-    "list_versions": "vstore_explorer.stores.open",
-    "Access": "vstore_explorer.stores.access",
-    "S3Credentials": "vstore_explorer.stores.access",
-    "Selection": "vstore_explorer.selection",
-    "apply": "vstore_explorer.ops",
-    "plan": "vstore_explorer.ops",
-    "subset": "vstore_explorer.compute",
-    "cost_of": "vstore_explorer.compute",
-    "load": "vstore_explorer.compute",
-    "to_code": "vstore_explorer.compute",
-    "Limits": "vstore_explorer.cost",
-    "CostLimitError": "vstore_explorer.cost",
-    "build_icechunk": "vstore_explorer.build.icechunk_store",
-    "append_icechunk": "vstore_explorer.build.icechunk_store",
-    "build_kerchunk": "vstore_explorer.build.kerchunk_refs",
-    "ensure_demo": "vstore_explorer.demo.archive",
-    "demo_link": "vstore_explorer.demo.archive",
-    "explore": "vstore_explorer.app",
-}
+_EXPORTS = MappingProxyType(
+    {
+        "search": "vstore_explorer.catalog",
+        "granules": "vstore_explorer.catalog",
+        "StoreLink": "vstore_explorer.catalog.links",
+        "open_store": "vstore_explorer.stores.open",
+        "connect": "vstore_explorer.stores.open",
+        "list_versions": "vstore_explorer.stores.open",
+        "Access": "vstore_explorer.stores.access",
+        "S3Credentials": "vstore_explorer.stores.access",
+        "Selection": "vstore_explorer.selection",
+        "apply": "vstore_explorer.ops",
+        "plan": "vstore_explorer.ops",
+        "subset": "vstore_explorer.compute",
+        "cost_of": "vstore_explorer.compute",
+        "load": "vstore_explorer.compute",
+        "to_code": "vstore_explorer.compute",
+        "Limits": "vstore_explorer.cost",
+        "CostLimitError": "vstore_explorer.cost",
+        "build_icechunk": "vstore_explorer.build.icechunk_store",
+        "append_icechunk": "vstore_explorer.build.icechunk_store",
+        "build_kerchunk": "vstore_explorer.build.kerchunk_refs",
+        "ensure_demo": "vstore_explorer.demo.archive",
+        "demo_link": "vstore_explorer.demo.archive",
+        "explore": "vstore_explorer.app",
+    }
+)
 
 __all__ = sorted(_EXPORTS)
 

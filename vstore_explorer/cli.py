@@ -14,17 +14,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 # name -> (module implementing add_arguments/run, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("vstore_explorer.demo.cli", "build or describe the embedded demo archive"),
-    "search": ("vstore_explorer.catalog.cli", "search collections (CMR or a local catalog)"),
-    "build": ("vstore_explorer.build.cli", "build a virtual store from granules"),
-    "append": ("vstore_explorer.build.cli_append", "append granules to an Icechunk store"),
-    "open": ("vstore_explorer.stores.cli", "open a virtual store and describe it"),
-    "serve": ("vstore_explorer.app.cli", "serve the explorer dashboard"),
-}
+COMMANDS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "demo": ("vstore_explorer.demo.cli", "build or describe the embedded demo archive"),
+        "search": ("vstore_explorer.catalog.cli", "search collections (CMR or a local catalog)"),
+        "build": ("vstore_explorer.build.cli", "build a virtual store from granules"),
+        "append": ("vstore_explorer.build.cli_append", "append granules to an Icechunk store"),
+        "open": ("vstore_explorer.stores.cli", "open a virtual store and describe it"),
+        "serve": ("vstore_explorer.app.cli", "serve the explorer dashboard"),
+    }
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

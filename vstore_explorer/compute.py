@@ -27,15 +27,11 @@ from vstore_explorer.codegen import render_script
 from vstore_explorer.cost import MAX_EXACT_KEYS, Cost, Limits, check, estimate
 from vstore_explorer.ops import Op, describe, execute, plan
 from vstore_explorer.selection import Selection
+from vstore_explorer.stores.kinds.registry import KINDS
 from vstore_explorer.stores.open import StoreHandle, connect
 
 Progress = Callable[[float], None]
 
-_SOURCES = {
-    "icechunk": "Icechunk manifest",
-    "kerchunk-json": "Kerchunk references",
-    "kerchunk-parquet": "Kerchunk references",
-}
 StoreLike = StoreHandle | StoreLink | str | os.PathLike[str]
 """A store: an opened :class:`StoreHandle`, a catalog :class:`StoreLink`, or a path/URL."""
 PlotSpec = tuple[str, Mapping[str, Any]]
@@ -148,7 +144,7 @@ def _estimate(handle: StoreHandle, ops: tuple[Op, ...], *, exact: bool = False) 
             ops,
             chunk_key=handle.chunk_key,
             chunk_nbytes=handle.chunk_nbytes,
-            source=_SOURCES.get(handle.link.kind, "store"),
+            source=KINDS[handle.link.kind].sizes_source if handle.link.kind in KINDS else "store",
             max_exact=None if exact else MAX_EXACT_KEYS,
         )
     return estimate(handle.dataset, ops)

@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from types import MappingProxyType
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, quote
 
@@ -34,7 +35,9 @@ _ISO = re.compile(
     re.ASCII,
 )
 _ISO_FORM = "an ISO 8601 date such as '2024-01-31' or '2024-01-31T12:00:00' (or '2024', '2024-01')"
-_LIMITS = {"month": (1, 12), "day": (1, 31), "hour": (0, 23), "minute": (0, 59), "second": (0, 59)}
+_LIMITS = MappingProxyType(
+    {"month": (1, 12), "day": (1, 31), "hour": (0, 23), "minute": (0, 59), "second": (0, 59)}
+)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _QUERY_KEYS = ("var", "time", "bbox", "point", "level", "reduction", "stride")
 

@@ -48,8 +48,9 @@ class CountingFileServer(ThreadingHTTPServer):
     def __init__(self, root: Path) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.root = Path(root).resolve()
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._log: list[ServedRequest] = []
+        self._in_flight = 0  # requests being answered: the log waits for them
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
 
@@ -64,7 +65,10 @@ class CountingFileServer(ThreadingHTTPServer):
 
     @property
     def requests(self) -> list[ServedRequest]:
+        """The requests answered so far, once those still being answered have finished (a
+        client can read a whole body before the server thread records it)."""
         with self._lock:
+            self._lock.wait_for(lambda: self._in_flight == 0, timeout=10)
             return list(self._log)
 
     def bytes_sent(self, path: str | None = None) -> int:
@@ -81,7 +85,12 @@ class CountingFileServer(ThreadingHTTPServer):
     def reset(self) -> None:
         """Forget the requests seen so far."""
         with self._lock:
+            self._lock.wait_for(lambda: self._in_flight == 0, timeout=10)
             self._log.clear()
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._in_flight += 1
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that hang up early (retries, cancelled reads) are not errors worth a traceback."""
@@ -99,6 +108,11 @@ class CountingFileServer(ThreadingHTTPServer):
         with self._lock:
             self._log.append(request)
 
+    def _end(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._lock.notify_all()
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: CountingFileServer
@@ -115,6 +129,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(body=True)
 
     def _serve(self, *, body: bool) -> None:
+        self.server._begin()
+        try:
+            self._answer(body=body)
+        finally:
+            self.server._end()
+
+    def _answer(self, *, body: bool) -> None:
         rel = unquote(urlsplit(self.path).path).lstrip("/")
         path = (self.server.root / rel).resolve()
         header = self.headers.get("Range")

@@ -20,7 +20,7 @@ import pytest
 
 from tests.net import free_port
 from vstore_explorer.app.cli import CHECK_UNUSED_MS, UNUSED_SESSION_MS
-from vstore_explorer.app.explorer import RELEASE_DELAY
+from vstore_explorer.app.memory import RELEASE_DELAY
 
 ROOT = Path(__file__).resolve().parents[2]
 SST = "DEMO_25km-VSTOREDEMO-L4-GLOB-v01"

@@ -287,7 +287,7 @@ def test_two_apps_share_no_state(make_explorer: Make) -> None:
 def test_slow_loads_show_busy_first_and_skip_outdated_work(
     make_explorer: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vstore_explorer.app.state as state_module
+    import vstore_explorer.app.state.loading as state_module
 
     app = make_explorer(collection=SST)
     state = app.state

@@ -116,7 +116,11 @@ def wait_for_code(page: Any, *parts: str, timeout: float = 30.0) -> str:
         if all(p in text for p in parts):
             return text
         time.sleep(0.1)
-    raise AssertionError(f"the code pane lacks {[p for p in parts if p not in text]}:\n{text}")
+    alerts = [t for t in page.locator(".alert").all_inner_texts() if t.strip()]
+    raise AssertionError(
+        f"the code pane lacks {[p for p in parts if p not in text]} (alerts: {alerts}, "
+        f"URL: {page_url(page)}):\n{text}"
+    )
 
 
 def page_url(page: Any) -> str:

@@ -203,7 +203,7 @@ def _rss_mb() -> float:
 
 
 def test_release_memory_collects_cycles_and_trims_the_heap() -> None:
-    from vstore_explorer.app.explorer import release_memory
+    from vstore_explorer.app.memory import release_memory
 
     class Node:
         pass
@@ -232,7 +232,7 @@ def test_release_memory_collects_cycles_and_trims_the_heap() -> None:
 
 
 def test_sessions_closing_together_share_one_release() -> None:
-    from vstore_explorer.app.explorer import MemoryRelease
+    from vstore_explorer.app.memory import MemoryRelease
 
     async def close_ten() -> int:
         release = MemoryRelease(delay=0.05)
@@ -282,7 +282,8 @@ def test_a_closed_served_session_is_freed(demo_records: str) -> None:
     import panel.models.tabulator  # noqa: F401
     from bokeh.client import pull_session
 
-    from vstore_explorer.app.explorer import EXTENSIONS, explore, memory_release
+    from vstore_explorer.app.explorer import EXTENSIONS, explore
+    from vstore_explorer.app.memory import memory_release
 
     pn.extension(*EXTENSIONS)
     sources = session_sources(demo_records)
@@ -329,7 +330,7 @@ def test_a_closed_served_session_is_freed(demo_records: str) -> None:
 def test_a_server_process_caps_its_malloc_arenas() -> None:
     found = _fresh_python(
         "import json, sys\n"
-        "from vstore_explorer.app.explorer import limit_malloc_arenas\n"
+        "from vstore_explorer.app.memory import limit_malloc_arenas\n"
         "print(json.dumps({'set': limit_malloc_arenas(), 'linux': sys.platform == 'linux'}))\n"
     )
     assert found["set"] is found["linux"]

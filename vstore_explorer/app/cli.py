@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     catalog = session_catalog(args.catalog)
     import panel as pn
 
-    from vstore_explorer.app.explorer import EXTENSIONS, explore, limit_malloc_arenas
+    from vstore_explorer.app.explorer import EXTENSIONS, explore
+    from vstore_explorer.app.memory import limit_malloc_arenas
     from vstore_explorer.app.sources import session_sources
 
     limit_malloc_arenas()  # before the server starts its threads

@@ -26,7 +26,7 @@ from vstore_explorer.app.state import ExplorerState, ViewResult
 from vstore_explorer.coastlines import coastline, convention_of
 from vstore_explorer.plots import frame
 
-MARK_PARAMS = ["where", "west", "south", "east", "north", "lon", "lat"]
+MARK_PARAMS = ("where", "west", "south", "east", "north", "lon", "lat")
 
 
 def rasterize(obj: Any) -> Any:
@@ -186,7 +186,7 @@ class LivePlot:
             layers.append(coastline(convention_of(result.data[x].values), kdims=(x, y)))
         marks = hv.DynamicMap(
             lambda **p: self._marks(x, y, **p),
-            streams=[hv.streams.Params(self.state, MARK_PARAMS)],
+            streams=[hv.streams.Params(self.state, list(MARK_PARAMS))],
         )
         layers.append(marks)
         return _overlay(layers)

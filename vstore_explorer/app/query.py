@@ -1,6 +1,6 @@
 """The explorer's view as a URL query string, so a copied link reopens the same view.
 
-The query holds the collection, the store kind and version, the plot on show, the map's time
+The query holds the collection, the store kind, version and group, the plot on show, the map's time
 step, and the :class:`~vstore_explorer.selection.Selection` (its own ``to_query`` keys).
 
 Example:
@@ -16,13 +16,14 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.selection import Selection
 
 VIEWS: tuple[str, ...] = ("map", "timeseries", "hovmoller")
-APP_KEYS: tuple[str, ...] = ("collection", "store", "version", "view", "t")
+APP_KEYS: tuple[str, ...] = ("collection", "store", "version", "group", "view", "t")
 VERSION_KINDS: tuple[str, ...] = ("branch", "tag", "snapshot")
 
 
@@ -41,11 +42,13 @@ def parse_version(value: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class ViewQuery:
     """What a link carries: the collection (concept id or short name), store kind, version
-    (``branch:main``, ``tag:v1``, ``snapshot:ID``), view, map time step and the selection."""
+    (``branch:main``, ``tag:v1``, ``snapshot:ID``), store group (``None``: the store's
+    default), view, map time step and the selection."""
 
     collection: str | None = None
     store: str | None = None
     version: str | None = None
+    group: str | None = None
     view: str = "map"
     time: str | None = None
     selection: Selection = field(default_factory=Selection)
@@ -66,6 +69,7 @@ class ViewQuery:
                 ("collection", self.collection),
                 ("store", self.store),
                 ("version", self.version),
+                ("group", self.group),
                 ("view", self.view),
                 ("t", self.time),
             )
@@ -102,7 +106,100 @@ class ViewQuery:
             collection=app.get("collection") or None,
             store=app.get("store") or None,
             version=app.get("version") or None,
+            group=app.get("group") or None,
             view=app.get("view") or "map",
             time=app.get("t") or None,
             selection=selection,
         )
+
+
+# -- the session's view to and from a query ------------------------------------------------------
+
+
+def view_query_of(state: Any) -> ViewQuery:
+    """The session's current view as a :class:`ViewQuery` (ValueError for an invalid subset)."""
+    return ViewQuery(
+        collection=state.key_of(state.collection) if state.collection else None,
+        store=state.store,
+        version=state.version,
+        group=state.group or None,
+        view=state.view,
+        time=state.map_time,
+        selection=state.selection() if state.variable else Selection(),
+    )
+
+
+def restore_view(state: Any, query: str) -> bool:
+    """Restore a view from a URL query in one batch of changes (the session reacts once, with
+    the whole view); errors become the session's alert. Returns whether the view is shown."""
+
+    try:
+        q = ViewQuery.from_query(query)
+    except ValueError as exc:
+        state.report(exc)
+        return False
+    if q.collection is None:
+        return False
+    collection = state.find_collection(q.collection)
+    if collection is None:
+        state.report(f"collection {q.collection!r} not found in the catalog")
+        return False
+    kinds = list(dict.fromkeys(link.kind for link in collection.stores))
+    if not kinds or q.store and q.store not in kinds:
+        state.report(f"{collection.short_name} has no {q.store or 'known'} store (it has {kinds})")
+        return False
+    with state.holding():  # the whole view is set, then shown once
+        state.param.store.objects = kinds
+        state.param.update(
+            collection=collection, store=q.store or kinds[0], view=q.view, group=q.group
+        )
+        if not state._open(q.version) or not _apply_selection(state, q):
+            return False
+    state.refresh(all_views=True)
+    return not state.alert
+
+
+def _apply_selection(state: Any, q: ViewQuery) -> bool:
+    sel = q.selection
+    times = state.times
+    updates: dict[str, Any] = {}
+    if sel.variables:
+        updates["variable"] = sel.variables[0]
+    if sel.time is not None and times:
+        start, end = sel.time
+        updates["time_start"] = _at_or_after(times, start) if start else times[0]
+        updates["time_end"] = _at_or_before(times, end) if end else times[-1]
+    elif times:
+        updates |= {"time_start": times[0], "time_end": times[-1]}
+    if sel.bbox is not None:
+        updates |= dict(zip(("west", "south", "east", "north"), sel.bbox, strict=True))
+        updates["where"] = "box"
+    elif sel.point is not None:
+        updates |= {"lon": sel.point[0], "lat": sel.point[1], "where": "point"}
+    else:
+        updates["where"] = "all"
+    updates["stride"] = sel.stride
+    try:
+        state.param.update(**updates)
+        state._update_levels()
+        if sel.level is not None:
+            state.level = _nearest(state.param.level.objects, sel.level)
+        state._update_map_times()
+        if q.time is not None and q.time in state.param.map_time.objects:
+            state.map_time = q.time
+    except ValueError as exc:
+        state.report(exc)
+        return False
+    return True
+
+
+def _at_or_after(times: list[str], value: str) -> str:
+    return next((t for t in times if t >= value), times[-1])
+
+
+def _at_or_before(times: list[str], value: str) -> str:
+    return next((t for t in reversed(times) if t <= value or t.startswith(value)), times[0])
+
+
+def _nearest(values: list[Any], target: float) -> Any:
+    return min(values, key=lambda v: abs(float(v) - target)) if values else None

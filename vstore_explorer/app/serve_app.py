@@ -11,7 +11,8 @@ import os
 
 import panel as pn
 
-from vstore_explorer.app.explorer import EXTENSIONS, explore, limit_malloc_arenas
+from vstore_explorer.app.explorer import EXTENSIONS, explore
+from vstore_explorer.app.memory import limit_malloc_arenas
 from vstore_explorer.app.sources import session_sources
 
 pn.extension(*EXTENSIONS)

@@ -1,4 +1,9 @@
-"""Which catalog the explorer searches: the demo archive, CMR, a CMR-like URL, a folder of records.
+"""Which catalog the explorer searches, and how a server's sessions share it.
+
+The names (``"demo"``, ``"cmr"``, a URL, a folder of records...) are resolved by
+:mod:`vstore_explorer.catalog.resolve`, the one resolver; what is left here is the explorer's:
+building the demo quietly unless asked for progress, and sharing one local catalog between the
+sessions of a server (:class:`SessionSources`).
 
 Example:
     >>> resolve_catalog("uat").describe
@@ -7,30 +12,28 @@ Example:
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from vstore_explorer.catalog.base import Catalog
-from vstore_explorer.errors import InvalidInputError
+from vstore_explorer.catalog.local import LocalCatalog
+from vstore_explorer.catalog.resolve import CMR_NAMES, CatalogSource, resolve_source
+from vstore_explorer.catalog.shared import SharedLocalCatalog
 
-CMR_NAMES = ("cmr", "ops", "uat", "sit")
+__all__ = [
+    "CMR_NAMES",
+    "CatalogSource",
+    "SessionSources",
+    "SharedLocalCatalog",
+    "resolve_catalog",
+    "session_sources",
+]
 
 
-@dataclass(frozen=True)
-class CatalogSource:
-    """A catalog and how the explorer uses it.
-
-    ``local`` catalogs are searched at start-up (they are small and offline); CMR is searched only
-    when asked (an unfiltered CMR search is large).
-    """
-
-    catalog: Any
-    describe: str
-    local: bool
+def _quiet(_message: str) -> None:
+    """The explorer builds the demo silently unless given a ``progress``."""
 
 
 def resolve_catalog(
@@ -38,7 +41,8 @@ def resolve_catalog(
 ) -> CatalogSource:
     """A :class:`CatalogSource` from ``"demo"``, ``"cmr"`` (or ``"ops"``/``"uat"``), a CMR URL,
     a folder or JSON file of UMM records, or a catalog object (anything with ``search``); a
-    :class:`CatalogSource` is returned as it is.
+    :class:`CatalogSource` is returned as it is (rules:
+    :func:`vstore_explorer.catalog.resolve.resolve_source`).
 
     ``"demo"`` builds the embedded demo archive first if needed (``progress`` gets its steps).
 
@@ -46,95 +50,7 @@ def resolve_catalog(
         ValueError: for anything else (the message lists what is accepted).
         FileNotFoundError: for a path that does not exist.
     """
-    if isinstance(catalog, CatalogSource):
-        return catalog
-    if isinstance(catalog, Catalog) or hasattr(catalog, "search") and not isinstance(catalog, str):
-        from vstore_explorer.catalog.local import LocalCatalog
-
-        local = isinstance(catalog, LocalCatalog | SharedLocalCatalog)
-        return CatalogSource(catalog, repr(catalog), local)
-    if isinstance(catalog, str) and catalog.strip().lower() == "demo":
-        from vstore_explorer.catalog.local import LocalCatalog
-        from vstore_explorer.demo.archive import ensure_demo
-
-        archive = ensure_demo(progress=progress)
-        return CatalogSource(LocalCatalog(archive.records_dir), "demo archive", True)
-    if isinstance(catalog, str) and (
-        catalog.strip().lower() in CMR_NAMES or catalog.startswith(("http://", "https://"))
-    ):
-        from vstore_explorer.catalog.cmr import CMRCatalog
-
-        name = catalog.strip()
-        cmr = CMRCatalog("ops" if name.lower() == "cmr" else name)
-        return CatalogSource(cmr, f"CMR {cmr.base_url}", False)
-    if isinstance(catalog, str | Path):
-        from vstore_explorer.catalog.local import LocalCatalog
-
-        path = Path(catalog).expanduser()
-        if not path.exists():
-            raise FileNotFoundError(
-                f"catalog {str(catalog)!r} is neither 'demo', 'cmr', a URL nor an existing folder "
-                "or JSON file of UMM records"
-            )
-        return CatalogSource(LocalCatalog(path), f"local records {path}", True)
-    raise InvalidInputError(
-        "catalog must be 'demo', 'cmr' (or 'ops'/'uat'), a CMR URL, a folder of UMM records or a "
-        f"catalog object with .search(); got {type(catalog).__name__}"
-    )
-
-
-def _files_stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
-    """Name, modification time and size of the JSON files a local catalog reads."""
-    files = [path] if path.is_file() else sorted(path.rglob("*.json"))
-    stamp = []
-    for file in files:
-        try:
-            info = os.stat(file)
-        except OSError:  # removed while listing: the next search sees it gone
-            continue
-        stamp.append((str(file), info.st_mtime_ns, info.st_size))
-    return tuple(stamp)
-
-
-class SharedLocalCatalog:
-    """One local catalog for all the sessions of a server.
-
-    Parsing the demo's records takes about 0.2 s and 5 MB per copy; the records are frozen, so the
-    sessions share one copy (searches are serialized by a lock). The files are checked (names,
-    times, sizes: well under a millisecond for the demo) before each search and read again when
-    they changed, so a new session sees records added while the server runs, as before.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        from vstore_explorer.catalog.local import LocalCatalog
-
-        self.catalog = LocalCatalog(path)
-        self._lock = threading.Lock()
-        self._stamp: tuple[tuple[str, int, int], ...] | None = None
-
-    @property
-    def path(self) -> Path:
-        return self.catalog.path
-
-    def __repr__(self) -> str:
-        return repr(self.catalog)
-
-    def _fresh(self) -> Any:
-        stamp = _files_stamp(self.catalog.path)
-        if stamp != self._stamp:
-            self.catalog.reload()
-            self._stamp = stamp
-        return self.catalog
-
-    def search(self, *args: Any, **kwargs: Any) -> Any:
-        """``LocalCatalog.search`` on the shared records (read again if the files changed)."""
-        with self._lock:
-            return self._fresh().search(*args, **kwargs)
-
-    def granules(self, *args: Any, **kwargs: Any) -> Any:
-        """``LocalCatalog.granules`` on the shared records (read again if the files changed)."""
-        with self._lock:
-            return self._fresh().granules(*args, **kwargs)
+    return resolve_source(catalog, progress=progress or _quiet)
 
 
 class SessionSources:
@@ -157,8 +73,6 @@ class SessionSources:
         with self._lock:
             if self._shared is not None:
                 return self._shared
-            from vstore_explorer.catalog.local import LocalCatalog
-
             source = resolve_catalog(self.catalog, progress=self.progress)
             if isinstance(source.catalog, LocalCatalog):
                 self._shared = replace(source, catalog=SharedLocalCatalog(source.catalog.path))

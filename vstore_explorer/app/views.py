@@ -141,7 +141,16 @@ class CollectionView(Viewer):
         self.version = pn.widgets.Select.from_param(
             s.param.version, label="Version", css_classes=_css("version")
         )
+        self.group = pn.widgets.Select.from_param(
+            s.param.group, label="Group", css_classes=_css("group"), visible=self._groups()
+        )
         s.param.watch(lambda *_: setattr(self.about, "object", self._about()), "collection")
+        s.param.watch(lambda *_: setattr(self.group, "visible", self._groups()), "handle")
+
+    def _groups(self) -> bool:
+        """Whether the open store has several groups to pick from."""
+        handle = self.state.handle
+        return handle is not None and len(handle.groups) > 1
 
     def _about(self) -> str:
         c = self.state.collection
@@ -167,6 +176,7 @@ class CollectionView(Viewer):
             self.about,
             self.store,
             self.version,
+            self.group,
             css_classes=_css("collection"),
             sizing_mode="stretch_width",
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -26,16 +27,20 @@ import xarray as xr
 
 from vstore_explorer.errors import InvalidInputError
 
-TIME_ENCODING = {"units": "seconds since 1970-01-01", "calendar": "proleptic_gregorian"}
+TIME_ENCODING = MappingProxyType(
+    {"units": "seconds since 1970-01-01", "calendar": "proleptic_gregorian"}
+)
 """How an added ``time`` coordinate is stored (float64 seconds, exact to the microsecond)."""
 
-_DIGIT_FORMATS = {
-    7: "%Y%j",  # year + day of year (MODIS/NASA "A2016001")
-    8: "%Y%m%d",
-    10: "%Y%m%d%H",
-    12: "%Y%m%d%H%M",
-    14: "%Y%m%d%H%M%S",
-}
+_DIGIT_FORMATS = MappingProxyType(
+    {
+        7: "%Y%j",  # year + day of year (MODIS/NASA "A2016001")
+        8: "%Y%m%d",
+        10: "%Y%m%d%H",
+        12: "%Y%m%d%H%M",
+        14: "%Y%m%d%H%M%S",
+    }
+)
 
 
 def parse_time_text(text: str) -> np.datetime64:

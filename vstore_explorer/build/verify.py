@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -33,19 +34,21 @@ from vstore_explorer.stores.urls import local_path, scheme_of
 FULL_COMPARE_BYTES = 16_000_000
 """Variables up to this many decoded bytes per granule are compared whole, larger ones on blocks."""
 
-HDF5_FILTERS = {
-    1: "deflate",
-    2: "shuffle",
-    3: "fletcher32",
-    4: "szip",
-    5: "nbit",
-    6: "scaleoffset",
-    307: "bzip2",
-    32000: "lzf",
-    32001: "blosc",
-    32004: "lz4",
-    32015: "zstd",
-}
+HDF5_FILTERS = MappingProxyType(
+    {
+        1: "deflate",
+        2: "shuffle",
+        3: "fletcher32",
+        4: "szip",
+        5: "nbit",
+        6: "scaleoffset",
+        307: "bzip2",
+        32000: "lzf",
+        32001: "blosc",
+        32004: "lz4",
+        32015: "zstd",
+    }
+)
 
 
 class VerificationError(GranuleError):

@@ -4,6 +4,10 @@ A catalog answers two questions: which collections match a query (:meth:`Catalog
 granules a collection has (:meth:`Catalog.granules`). Filters are validated here, before any request
 is made, so a bad bounding box never reaches CMR.
 
+The filters are written once, in :class:`SearchQuery` (and :class:`GranuleQuery`): a backend
+derives from :class:`BaseCatalog`, whose public ``search(query_or_keyword, **filters)`` builds the
+query once and hands it to the backend's ``_search(query)``.
+
 Example:
     >>> q = SearchQuery.build(keyword="sst", bbox="170,-10,-170,10", temporal=("2020-01-01", None))
     >>> q.bbox
@@ -17,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -221,6 +225,23 @@ class SearchQuery:
             limit=validate_limit(limit),
         )
 
+    @classmethod
+    def of(cls, query: SearchQuery | str | None = None, /, **filters: Any) -> SearchQuery:
+        """The query of a ``search`` call: a :class:`SearchQuery` (``filters`` replace its
+        fields), a keyword, or ``None``, and the filters of :meth:`build`.
+
+        Example:
+            >>> SearchQuery.of("sst", limit=5) == SearchQuery.build(keyword="sst", limit=5)
+            True
+            >>> SearchQuery.of(SearchQuery.build(keyword="sst"), limit=2).limit
+            2
+            >>> SearchQuery.of(keyword="sst").keyword
+            'sst'
+        """
+        if isinstance(query, SearchQuery):
+            return cls.build(**{**_fields_of(query), **filters}) if filters else query
+        return cls.build(**filters) if query is None else cls.build(query, **filters)
+
 
 @dataclass(frozen=True)
 class GranuleQuery:
@@ -240,6 +261,23 @@ class GranuleQuery:
             temporal=validate_temporal(temporal),
             limit=validate_limit(limit),
         )
+
+    @classmethod
+    def of(cls, query: GranuleQuery | None = None, /, **filters: Any) -> GranuleQuery:
+        """The query of a ``granules`` call: a :class:`GranuleQuery` (``filters`` replace its
+        fields) or ``None``, and the filters of :meth:`build`."""
+        if query is None:
+            return cls.build(**filters)
+        if not isinstance(query, GranuleQuery):
+            raise InvalidInputError(
+                f"granules takes its filters as keywords or a GranuleQuery, not {query!r}"
+            )
+        return cls.build(**{**_fields_of(query), **filters}) if filters else query
+
+
+def _fields_of(query: SearchQuery | GranuleQuery) -> dict[str, Any]:
+    """A validated query's fields, as filters :meth:`SearchQuery.build` accepts again."""
+    return {f.name: getattr(query, f.name) for f in fields(query)}
 
 
 class SearchResults[T]:
@@ -321,31 +359,63 @@ class SearchResults[T]:
 
 @runtime_checkable
 class Catalog(Protocol):
-    """The small protocol both backends (CMR over HTTP, local folder) implement."""
+    """The small protocol both backends (CMR over HTTP, local folder) implement.
+
+    ``search`` takes a keyword or a :class:`SearchQuery`, and the filters of
+    :meth:`SearchQuery.build` as keywords (``bbox=``, ``temporal=``, ``has_virtual_store=``,
+    ``limit=`` ...); ``granules`` takes a collection and the filters of :meth:`GranuleQuery.build`.
+    """
 
     def search(
-        self,
-        keyword: str | None = None,
-        *,
-        short_name: str | None = None,
-        concept_id: str | Sequence[str] | None = None,
-        provider: str | None = None,
-        bbox: BBoxLike = None,
-        temporal: TemporalLike = None,
-        has_virtual_store: bool | None = None,
-        cloud_hosted: bool | None = None,
-        limit: int | None = None,
+        self, query: SearchQuery | str | None = None, **filters: Any
     ) -> SearchResults[Collection]:
         """Collections matching every given filter."""
         ...
 
     def granules(
-        self,
-        collection: Collection | str,
-        *,
-        temporal: TemporalLike = None,
-        bbox: BBoxLike = None,
-        limit: int | None = None,
+        self, collection: Collection | str, query: GranuleQuery | None = None, **filters: Any
     ) -> SearchResults[Granule]:
         """Granules of a collection (a :class:`Collection`, a concept id or a short name)."""
         ...
+
+
+class BaseCatalog:
+    """The public front every backend shares: the call forms of ``search``/``granules``.
+
+    A backend implements ``_search(query: SearchQuery)`` and
+    ``_granules(collection, query: GranuleQuery)``; the filters are validated here, once, before
+    the backend sees them.
+
+    Example:
+        >>> class Nothing(BaseCatalog):
+        ...     def _search(self, query):
+        ...         return SearchResults([], count=lambda: 0, limit=query.limit)
+        >>> Nothing().search("sea surface", bbox="-10,20,30,40", has_virtual_store=True).hits
+        0
+    """
+
+    def search(
+        self, query: SearchQuery | str | None = None, **filters: Any
+    ) -> SearchResults[Collection]:
+        """Collections matching every filter: ``search("sst", bbox=..., limit=5)``, or
+        ``search(SearchQuery.build(...))``; the filters are those of :meth:`SearchQuery.build`.
+
+        Raises:
+            ValueError: for a bad filter (the message names it), before any request.
+        """
+        return self._search(SearchQuery.of(query, **filters))
+
+    def granules(
+        self, collection: Collection | str, query: GranuleQuery | None = None, **filters: Any
+    ) -> SearchResults[Granule]:
+        """Granules of a collection (a :class:`Collection`, a concept id or a short name); the
+        filters (``temporal=``, ``bbox=``, ``limit=``) are those of :meth:`GranuleQuery.build`."""
+        return self._granules(collection, GranuleQuery.of(query, **filters))
+
+    def _search(self, query: SearchQuery) -> SearchResults[Collection]:
+        raise NotImplementedError(f"{type(self).__name__} cannot search collections")
+
+    def _granules(
+        self, collection: Collection | str, query: GranuleQuery
+    ) -> SearchResults[Granule]:
+        raise NotImplementedError(f"{type(self).__name__} cannot list granules")

@@ -12,11 +12,16 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import fields
 
-from vstore_explorer.catalog import open_catalog
-from vstore_explorer.catalog.base import Catalog, SearchResults
+from vstore_explorer.catalog.base import Catalog, SearchQuery, SearchResults
 from vstore_explorer.catalog.records import Collection
+from vstore_explorer.catalog.resolve import (
+    DemoUnavailableError,
+    cmr_catalog,
+    demo_catalog,
+    local_catalog,
+)
 from vstore_explorer.errors import InvalidInputError
 
 COLUMNS = ("TITLE", "SHORT NAME", "VERSION", "PROVIDER", "TIME RANGE", "STORES")
@@ -75,25 +80,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
-def _default_catalog_path() -> Any:
-    """The embedded demo catalog, if the demo package is available."""
+def catalog_from_args(args: argparse.Namespace) -> Catalog:
+    """The catalog the options select, by :mod:`vstore_explorer.catalog.resolve`'s explicit forms:
+    ``--cmr`` (always CMR), ``--catalog`` (always a path), else the embedded demo."""
+    if args.cmr:
+        return cmr_catalog(args.cmr, timeout=args.timeout, retries=args.retries)
+    if args.catalog:
+        return local_catalog(args.catalog)
     try:
-        from vstore_explorer.demo.archive import default_catalog_path
-    except ImportError:
+        return demo_catalog()
+    except DemoUnavailableError:
         raise InvalidInputError(
             "no catalog given and the embedded demo catalog is not available; "
             "pass --cmr ops|uat|URL or --catalog PATH"
         ) from None
-    return default_catalog_path()
 
 
-def catalog_from_args(args: argparse.Namespace) -> Catalog:
-    """The catalog the options select (CMR, a local path, or the embedded demo)."""
-    if args.cmr:
-        return open_catalog(cmr=args.cmr, timeout=args.timeout, retries=args.retries)
-    if args.catalog:
-        return open_catalog(path=args.catalog)
-    return open_catalog(path=_default_catalog_path())
+def query_from_args(args: argparse.Namespace) -> SearchQuery:
+    """The :class:`SearchQuery` of the options (their ``dest`` names are its field names)."""
+    return SearchQuery.build(**{f.name: getattr(args, f.name) for f in fields(SearchQuery)})
 
 
 def _cut(text: str, width: int) -> str:
@@ -137,17 +142,7 @@ def _hits_line(results: SearchResults[Collection], shown: int) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run the search and print a table (or JSON); returns the exit code."""
     catalog = catalog_from_args(args)
-    results = catalog.search(
-        args.keyword,
-        short_name=args.short_name,
-        concept_id=args.concept_id,
-        provider=args.provider,
-        bbox=args.bbox,
-        temporal=args.temporal,
-        has_virtual_store=args.has_virtual_store,
-        cloud_hosted=args.cloud_hosted,
-        limit=args.limit,
-    )
+    results = catalog.search(query_from_args(args))
     collections = list(results)
     if args.json:
         payload = {

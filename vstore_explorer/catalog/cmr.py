@@ -18,6 +18,7 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -25,19 +26,18 @@ import cmr
 import requests
 
 from vstore_explorer.catalog.base import (
-    BBoxLike,
+    BaseCatalog,
     GranuleQuery,
     IncompleteResultsWarning,
     MalformedRecordError,
     MalformedRecordWarning,
     SearchQuery,
     SearchResults,
-    TemporalLike,
 )
 from vstore_explorer.catalog.records import Collection, Granule
 from vstore_explorer.errors import InvalidInputError, VStoreError
 
-BASE_URLS = {"ops": cmr.CMR_OPS, "uat": cmr.CMR_UAT, "sit": cmr.CMR_SIT}
+BASE_URLS = MappingProxyType({"ops": cmr.CMR_OPS, "uat": cmr.CMR_UAT, "sit": cmr.CMR_SIT})
 MAX_PAGE_SIZE = 2000
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 UMM_JSON = "umm_json"
@@ -208,7 +208,7 @@ class _Pager:
             return None
 
 
-class CMRCatalog:
+class CMRCatalog(BaseCatalog):
     """Collections and granules from CMR's search API.
 
     Args:
@@ -321,51 +321,24 @@ class CMRCatalog:
             q.temporal(*query.temporal)
         return q
 
-    # -- the protocol -----------------------------------------------------------------------
+    # -- the protocol (BaseCatalog.search/granules build the query, then call these) ---------
 
-    def search(
-        self,
-        keyword: str | None = None,
-        *,
-        short_name: str | None = None,
-        concept_id: str | Sequence[str] | None = None,
-        provider: str | None = None,
-        bbox: BBoxLike = None,
-        temporal: TemporalLike = None,
-        has_virtual_store: bool | None = None,
-        cloud_hosted: bool | None = None,
-        limit: int | None = None,
-    ) -> SearchResults[Collection]:
+    def _search(self, query: SearchQuery) -> SearchResults[Collection]:
         """Collections matching every filter; lazy (see :class:`SearchResults`).
 
-        Filters are validated now (``ValueError``); requests happen while iterating or on
-        ``.hits``. ``has_virtual_store`` is filtered here, as CMR has no such parameter.
+        Requests happen while iterating or on ``.hits``. ``has_virtual_store`` is filtered here,
+        as CMR has no such parameter.
         """
-        query = SearchQuery.build(
-            keyword=keyword,
-            short_name=short_name,
-            concept_id=concept_id,
-            provider=provider,
-            bbox=bbox,
-            temporal=temporal,
-            has_virtual_store=has_virtual_store,
-            cloud_hosted=cloud_hosted,
-            limit=limit,
-        )
         return self.run(
-            self.collection_query(query), limit=query.limit, has_virtual_store=has_virtual_store
+            self.collection_query(query),
+            limit=query.limit,
+            has_virtual_store=query.has_virtual_store,
         )
 
-    def granules(
-        self,
-        collection: Collection | str,
-        *,
-        temporal: TemporalLike = None,
-        bbox: BBoxLike = None,
-        limit: int | None = None,
+    def _granules(
+        self, collection: Collection | str, query: GranuleQuery
     ) -> SearchResults[Granule]:
         """Granules of a collection (a :class:`Collection`, a concept id or a short name)."""
-        query = GranuleQuery.build(bbox=bbox, temporal=temporal, limit=limit)
         return self.run(self.granule_query(collection, query), limit=query.limit)
 
     def run(

@@ -1,5 +1,7 @@
 """Find a collection's virtual stores in its UMM-C ``RelatedUrls`` (pure, no I/O).
 
+This is the reader of the convention in :mod:`vstore_explorer.catalog.store_links` (the kind
+names, the Type/Subtype, formats, URL prefixes and suffixes; ``build.umm`` is its writer).
 A virtual store link is a RelatedUrl with ``Type: "GET DATA"`` and ``Subtype: "VIRTUAL COLLECTION"``
 (or ``"DATA RECIPE"``, which PO.DAAC used). No ESDIS convention is final, so the kind is inferred
 from, in order:
@@ -40,19 +42,47 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from vstore_explorer.catalog.links import STORE_KINDS, StoreLink
+from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.catalog.store_links import (
+    ICECHUNK,
+    ICECHUNK_SUFFIXES,
+    JSON_SUFFIXES,
+    KERCHUNK,
+    KERCHUNK_JSON,
+    KERCHUNK_PARQUET,
+    PARQUET_SUFFIXES,
+    SCHEME_PREFIXES,
+    STORE_KINDS,
+    UNKNOWN,
+    VIRTUAL_STORE_SUBTYPES,
+    VIRTUAL_STORE_TYPE,
+    ZARR,
+    ZARR_SUFFIXES,
+    branch_from_description,
+    is_virtual_store_url,
+    split_scheme_prefix,
+)
 from vstore_explorer.errors import InvalidInputError, VStoreError
 
-VIRTUAL_STORE_TYPE = "GET DATA"
-VIRTUAL_STORE_SUBTYPES = ("VIRTUAL COLLECTION", "DATA RECIPE")
-SCHEME_PREFIXES = {"icechunk": "icechunk", "kerchunk": "kerchunk", "zarr": "zarr"}
-_JSON_SUFFIXES = (".json", ".json.gz", ".json.zst", ".json.bz2")
-_PARQUET_SUFFIXES = (".parq", ".parquet", ".parq.zip", ".parquet.zip")
-_ZARR_SUFFIXES = (".zarr", ".zarr.zip")
+__all__ = [  # the convention's names are re-exported for the readers that import them from here
+    "SCHEME_PREFIXES",
+    "VIRTUAL_STORE_SUBTYPES",
+    "VIRTUAL_STORE_TYPE",
+    "DiscoveredStores",
+    "Override",
+    "OverrideError",
+    "branch_from_description",
+    "discover_stores",
+    "infer_kind",
+    "is_virtual_store_url",
+    "split_scheme_prefix",
+    "store_kinds",
+    "virtual_store_entries",
+]
+
 _EARTHDATA_HOSTS = (".earthdata.nasa.gov", ".earthdatacloud.nasa.gov")
-_DESCRIBED_BRANCH = re.compile(r"(?:^|[,;(])\s*branch[:\s]+[\"'`]?([A-Za-z0-9._/-]*[A-Za-z0-9_/-])")
 Override = Mapping[str | int, str | Mapping[str, Any]]
 
 
@@ -89,51 +119,22 @@ class _Hints:
         return " ".join((self.format, self.mime_type)).lower()
 
 
-def is_virtual_store_url(related_url: Mapping[str, Any]) -> bool:
-    """Whether a UMM RelatedUrl entry points at a virtual store."""
-    kind = str(related_url.get("Type") or "").strip().upper()
-    subtype = str(related_url.get("Subtype") or "").strip().upper()
-    return kind == VIRTUAL_STORE_TYPE and subtype in VIRTUAL_STORE_SUBTYPES
-
-
-def split_scheme_prefix(url: str) -> tuple[str | None, str, str | None]:
-    """Split ``icechunk+s3://b/p@branch`` into ``("icechunk", "s3://b/p", "branch")``.
-
-    URLs without a ``kind+`` prefix come back unchanged with ``(None, url, None)``. The
-    ``@branch`` suffix is only read for Icechunk and only from the path (not from ``user@host``).
-    """
-    match = re.match(r"^([a-z]+)\+(.+)$", url.strip(), flags=re.IGNORECASE)
-    if not match or match.group(1).lower() not in SCHEME_PREFIXES:
-        return None, url.strip(), None
-    kind, rest = SCHEME_PREFIXES[match.group(1).lower()], match.group(2)
-    branch = None
-    if kind == "icechunk":
-        parts = urlsplit(rest)
-        path = parts.path if parts.scheme else rest
-        if "@" in path:
-            head, branch = path.rsplit("@", 1)
-            if not branch:
-                raise InvalidInputError(f"empty branch after '@' in store URL {url!r}")
-            rest = urlunsplit(parts._replace(path=head)) if parts.scheme else head
-    return kind, rest, branch
-
-
 def _path_of(url: str) -> str:
     parts = urlsplit(url)
     return (parts.path if parts.scheme else url).lower().rstrip("/")
 
 
 def _kerchunk_flavour(hints: _Hints, path: str) -> str:
-    if path.endswith(_JSON_SUFFIXES):
-        return "kerchunk-json"
-    if path.endswith(_PARQUET_SUFFIXES):
-        return "kerchunk-parquet"
+    if path.endswith(JSON_SUFFIXES):
+        return KERCHUNK_JSON
+    if path.endswith(PARQUET_SUFFIXES):
+        return KERCHUNK_PARQUET
     words = hints.words
     if "parquet" in words or "parq" in words:
-        return "kerchunk-parquet"
+        return KERCHUNK_PARQUET
     if "json" in words:
-        return "kerchunk-json"
-    return "kerchunk-parquet"  # a folder-like reference set is a parquet store
+        return KERCHUNK_JSON
+    return KERCHUNK_PARQUET  # a folder-like reference set is a parquet store
 
 
 def infer_kind(
@@ -150,28 +151,28 @@ def infer_kind(
     prefix_kind, url, branch = split_scheme_prefix(url)
     hints = _Hints(url, format or "", mime_type or "", description or "")
     path = _path_of(url)
-    if prefix_kind == "kerchunk":
+    if prefix_kind == KERCHUNK:
         return _kerchunk_flavour(hints, path), url, None
     if prefix_kind is not None:
         return prefix_kind, url, branch
-    if path.endswith(_JSON_SUFFIXES):
-        return "kerchunk-json", url, None
-    if path.endswith(_PARQUET_SUFFIXES):
-        return "kerchunk-parquet", url, None
-    if path.endswith(".icechunk"):
-        return "icechunk", url, None
+    if path.endswith(JSON_SUFFIXES):
+        return KERCHUNK_JSON, url, None
+    if path.endswith(PARQUET_SUFFIXES):
+        return KERCHUNK_PARQUET, url, None
+    if path.endswith(ICECHUNK_SUFFIXES):
+        return ICECHUNK, url, None
     words = hints.words
     if "icechunk" in words:
-        return "icechunk", url, None
+        return ICECHUNK, url, None
     if "kerchunk" in words:
         return _kerchunk_flavour(hints, path), url, None
-    if path.endswith(_ZARR_SUFFIXES) or "zarr" in hints.format_words:
-        return "zarr", url, None
+    if path.endswith(ZARR_SUFFIXES) or "zarr" in hints.format_words:
+        return ZARR, url, None
     if "parquet" in hints.format_words:
-        return "kerchunk-parquet", url, None
+        return KERCHUNK_PARQUET, url, None
     if "json" in hints.format_words:
-        return "kerchunk-json", url, None
-    return "unknown", url, None
+        return KERCHUNK_JSON, url, None
+    return UNKNOWN, url, None
 
 
 def _resolve_local(url: str, base_path: str | Path | None) -> str:
@@ -219,19 +220,6 @@ def _requires_earthdata(url: str, ddi: Mapping[str, Any]) -> bool:
     return bool(ddi)
 
 
-def branch_from_description(description: str) -> str | None:
-    """The Icechunk branch named by a ``", branch NAME"`` phrase, if any.
-
-    Example:
-        >>> branch_from_description("Icechunk repository (virtual Zarr store), branch dev.")
-        'dev'
-        >>> branch_from_description("Built from the main branch of the pipeline.") is None
-        True
-    """
-    match = _DESCRIBED_BRANCH.search(description)
-    return match.group(1) if match else None
-
-
 def _title(description: str, kind: str) -> str:
     first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].strip()
     return first[:120] if first else f"{kind} store"
@@ -254,7 +242,7 @@ def _link_for(
         mime_type=str(entry.get("MimeType") or get_data.get("MimeType") or ""),
         description=description,
     )
-    if kind == "icechunk" and branch is None:
+    if kind == ICECHUNK and branch is None:
         branch = branch_from_description(description)
     url = _resolve_local(url, base_path)
     local = urlsplit(url).scheme in ("", "file")

@@ -12,12 +12,12 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal
+from typing import Any
 
+from vstore_explorer.catalog.store_links import STORE_KINDS, UNKNOWN, StoreKind
 from vstore_explorer.errors import InvalidInputError
 
-StoreKind = Literal["icechunk", "kerchunk-json", "kerchunk-parquet", "zarr", "unknown"]
-STORE_KINDS: tuple[str, ...] = ("icechunk", "kerchunk-json", "kerchunk-parquet", "zarr", "unknown")
+__all__ = ["STORE_KINDS", "StoreKind", "StoreLink"]  # the kinds are defined in store_links
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class StoreLink:
     """
 
     url: str
-    kind: StoreKind = "unknown"
+    kind: StoreKind = UNKNOWN
     branch: str | None = None
     title: str = ""
     description: str = ""
@@ -72,7 +72,7 @@ class StoreLink:
     @property
     def is_known(self) -> bool:
         """Whether vstore_explorer knows how to open this kind of store."""
-        return self.kind != "unknown"
+        return self.kind != UNKNOWN
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (JSON-able), without fields left at their defaults."""

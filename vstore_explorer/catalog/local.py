@@ -31,15 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from vstore_explorer.catalog.base import (
+    BaseCatalog,
     BBox,
-    BBoxLike,
     GranuleQuery,
     MalformedRecordError,
     MalformedRecordWarning,
     SearchQuery,
     SearchResults,
     Temporal,
-    TemporalLike,
 )
 from vstore_explorer.catalog.records import BoundingBox, Collection, Granule, record_kind
 from vstore_explorer.errors import InvalidInputError
@@ -95,7 +94,7 @@ def _haystack(c: Collection) -> str:
     return "\n".join((c.title, c.short_name, c.abstract, *c.science_keywords)).lower()
 
 
-class LocalCatalog:
+class LocalCatalog(BaseCatalog):
     """Search UMM records stored in a folder or a JSON file (no network).
 
     Args:
@@ -184,33 +183,10 @@ class LocalCatalog:
         """Every collection in the catalog."""
         return self._load().collections
 
-    # -- the protocol -----------------------------------------------------------------------
+    # -- the protocol (BaseCatalog.search/granules build the query, then call these) ---------
 
-    def search(
-        self,
-        keyword: str | None = None,
-        *,
-        short_name: str | None = None,
-        concept_id: str | Sequence[str] | None = None,
-        provider: str | None = None,
-        bbox: BBoxLike = None,
-        temporal: TemporalLike = None,
-        has_virtual_store: bool | None = None,
-        cloud_hosted: bool | None = None,
-        limit: int | None = None,
-    ) -> SearchResults[Collection]:
+    def _search(self, query: SearchQuery) -> SearchResults[Collection]:
         """Collections matching every filter (semantics in the module docstring)."""
-        query = SearchQuery.build(
-            keyword=keyword,
-            short_name=short_name,
-            concept_id=concept_id,
-            provider=provider,
-            bbox=bbox,
-            temporal=temporal,
-            has_virtual_store=has_virtual_store,
-            cloud_hosted=cloud_hosted,
-            limit=limit,
-        )
         matches = [c for c in self._load().collections if self._matches(c, query)]
         return SearchResults(
             matches, count=lambda: len(matches), limit=query.limit, source=str(self.path)
@@ -232,20 +208,14 @@ class LocalCatalog:
         matcher = _keyword_matcher(q.keyword) if q.keyword else None
         return matcher is None or matcher.match(_haystack(c)) is not None
 
-    def granules(
-        self,
-        collection: Collection | str,
-        *,
-        temporal: TemporalLike = None,
-        bbox: BBoxLike = None,
-        limit: int | None = None,
+    def _granules(
+        self, collection: Collection | str, query: GranuleQuery
     ) -> SearchResults[Granule]:
         """Granules of a collection (a :class:`Collection`, a concept id or a short name), by time.
 
         A granule belongs to a collection through its ``CollectionReference`` (ShortName and
         Version, or EntryTitle) or its ``meta["collection-concept-id"]``.
         """
-        query = GranuleQuery.build(bbox=bbox, temporal=temporal, limit=limit)
         owner = self._owner(collection)
         matches = [
             g

@@ -15,14 +15,12 @@ Example:
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 from vstore_explorer.catalog.base import MalformedRecordError
 from vstore_explorer.catalog.discovery import (
@@ -31,333 +29,39 @@ from vstore_explorer.catalog.discovery import (
     discover_stores,
     store_kinds,
 )
+from vstore_explorer.catalog.geometry import BoundingBox, _geometry_boxes, envelope
 from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.catalog.related_urls import RelatedUrl, S3Access, _data_links, _related_urls
+from vstore_explorer.catalog.umm_values import (
+    _collection_time,
+    _day,
+    _doi,
+    _granule_size,
+    _iso,
+    _revision,
+    _science_keywords,
+    _split_item,
+    _text,
+    freeze,
+    parse_datetime,
+    thaw,
+)
 from vstore_explorer.errors import InvalidInputError
 
-_SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "PB": 1024**5}
+__all__ = [
+    "BoundingBox",
+    "Collection",
+    "Granule",
+    "RelatedUrl",
+    "S3Access",
+    "envelope",
+    "freeze",
+    "parse_datetime",
+    "record_kind",
+    "thaw",
+]
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-def freeze(value: Any) -> Any:
-    """A deep read-only copy: dicts become ``MappingProxyType``, lists become tuples."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """The inverse of :func:`freeze`: plain dicts and lists (JSON-able)."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [thaw(v) for v in value]
-    return value
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """An aware UTC datetime from a UMM date string (``None`` for empty values)."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise InvalidInputError(f"date {value!r} is not a string")
-    parsed = datetime.fromisoformat(value.strip())
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-
-def _day(value: datetime | None, default: str) -> str:
-    return default if value is None else value.strftime("%Y-%m-%d")
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _list(value: Any, name: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple):
-        raise InvalidInputError(f"{name} must be a list, not {type(value).__name__}")
-    return list(value)
-
-
-def _split_item(record: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-    """``(umm, meta)`` of a CMR item or a bare UMM record."""
-    if not isinstance(record, Mapping):
-        raise MalformedRecordError(
-            f"a UMM record must be a JSON object, not {type(record).__name__}"
-        )
-    if "umm" in record:
-        umm, meta = record["umm"], record.get("meta") or {}
-        if not isinstance(umm, Mapping) or not isinstance(meta, Mapping):
-            cid = meta.get("concept-id") if isinstance(meta, Mapping) else None
-            raise MalformedRecordError(
-                f"record {cid or '?'}: 'umm' and 'meta' must be JSON objects"
-            )
-        return umm, meta
-    return record, {}
-
-
-@dataclass(frozen=True)
-class BoundingBox:
-    """A lon/lat box in degrees; ``west > east`` means it crosses the antimeridian.
-
-    Example:
-        >>> BoundingBox(170, -10, -170, 10).intersects(BoundingBox(175, 0, 179, 5))
-        True
-    """
-
-    west: float
-    south: float
-    east: float
-    north: float
-
-    def __post_init__(self) -> None:
-        values = (self.west, self.south, self.east, self.north)
-        if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
-            raise InvalidInputError(f"bounding box {values} must contain finite numbers")
-        if not (-180 <= self.west <= 180 and -180 <= self.east <= 180):
-            raise InvalidInputError(
-                f"bounding box longitudes {self.west}, {self.east} outside [-180, 180]"
-            )
-        if not (-90 <= self.south <= self.north <= 90):
-            raise InvalidInputError(f"bounding box latitudes {self.south}, {self.north} invalid")
-
-    @classmethod
-    def from_umm(cls, rect: Mapping[str, Any]) -> BoundingBox:
-        """From a UMM ``BoundingRectangles`` entry."""
-        return cls(
-            float(rect["WestBoundingCoordinate"]),
-            float(rect["SouthBoundingCoordinate"]),
-            float(rect["EastBoundingCoordinate"]),
-            float(rect["NorthBoundingCoordinate"]),
-        )
-
-    @classmethod
-    def around(cls, points: Sequence[tuple[float, float]]) -> BoundingBox:
-        """The smallest box around ``(lon, lat)`` points (crossing the antimeridian if shorter)."""
-        if not points:
-            raise InvalidInputError("no points to bound")
-        lons = sorted(float(p[0]) for p in points)
-        lats = [float(p[1]) for p in points]
-        west, east = lons[0], lons[-1]
-        gaps = [(lons[i + 1] - lons[i], i) for i in range(len(lons) - 1)]
-        if gaps:
-            gap, i = max(gaps)
-            if gap > 360 - (lons[-1] - lons[0]):  # the widest empty arc is inside: wrap around
-                west, east = lons[i + 1], lons[i]
-        return cls(west, min(lats), east, max(lats))
-
-    @property
-    def crosses_antimeridian(self) -> bool:
-        """Whether the box spans the 180° meridian."""
-        return self.west > self.east
-
-    def _lon_intervals(self) -> list[tuple[float, float]]:
-        if self.crosses_antimeridian:
-            return [(self.west, 180.0), (-180.0, self.east)]
-        return [(self.west, self.east)]
-
-    def intersects(self, other: BoundingBox | Sequence[float]) -> bool:
-        """Whether two boxes overlap (touching edges count), antimeridian included."""
-        if not isinstance(other, BoundingBox):
-            other = BoundingBox(*(float(v) for v in other))
-        if self.south > other.north or other.south > self.north:
-            return False
-        return any(
-            a0 <= b1 and b0 <= a1
-            for a0, a1 in self._lon_intervals()
-            for b0, b1 in other._lon_intervals()
-        )
-
-    def as_tuple(self) -> tuple[float, float, float, float]:
-        """``(west, south, east, north)``."""
-        return (self.west, self.south, self.east, self.north)
-
-
-def envelope(boxes: Sequence[BoundingBox]) -> BoundingBox | None:
-    """One box around ``boxes`` (``None`` when empty)."""
-    if not boxes:
-        return None
-    if len(boxes) == 1:
-        return boxes[0]
-    south, north = min(b.south for b in boxes), max(b.north for b in boxes)
-    if not any(b.crosses_antimeridian for b in boxes):
-        return BoundingBox(min(b.west for b in boxes), south, max(b.east for b in boxes), north)
-    merged: list[list[float]] = []
-    for west, east in sorted(iv for b in boxes for iv in b._lon_intervals()):
-        if merged and west <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], east)
-        else:
-            merged.append([west, east])
-    if len(merged) == 1:
-        return BoundingBox(merged[0][0], south, merged[0][1], north)
-    gap, i = max((merged[k + 1][0] - merged[k][1], k) for k in range(len(merged) - 1))
-    if merged[0][0] + 360 - merged[-1][1] >= gap:  # the widest empty arc is at the antimeridian
-        return BoundingBox(merged[0][0], south, merged[-1][1], north)
-    return BoundingBox(merged[i + 1][0], south, merged[i][1], north)
-
-
-def _geometry_boxes(spatial: Any) -> tuple[BoundingBox, ...]:
-    """Boxes of a UMM ``SpatialExtent``: rectangles, and the envelopes of polygons/points/lines."""
-    if not isinstance(spatial, Mapping):
-        return ()
-    domain = spatial.get("HorizontalSpatialDomain") or {}
-    geometry = domain.get("Geometry") if isinstance(domain, Mapping) else None
-    if not isinstance(geometry, Mapping):
-        return ()
-    boxes = [BoundingBox.from_umm(r) for r in _list(geometry.get("BoundingRectangles"), "rects")]
-
-    def points_of(seq: Any) -> list[tuple[float, float]]:
-        return [(float(p["Longitude"]), float(p["Latitude"])) for p in _list(seq, "Points")]
-
-    for polygon in _list(geometry.get("GPolygons"), "GPolygons"):
-        boxes.append(BoundingBox.around(points_of(polygon["Boundary"]["Points"])))
-    for line in _list(geometry.get("Lines"), "Lines"):
-        boxes.append(BoundingBox.around(points_of(line["Points"])))
-    points = points_of(geometry.get("Points"))
-    if points:
-        boxes.append(BoundingBox.around(points))
-    return tuple(boxes)
-
-
-@dataclass(frozen=True)
-class RelatedUrl:
-    """One UMM ``RelatedUrls`` entry."""
-
-    url: str
-    type: str = ""
-    subtype: str = ""
-    description: str = ""
-    format: str = ""
-    mime_type: str = ""
-    url_content_type: str = ""
-
-    @classmethod
-    def from_umm(cls, entry: Mapping[str, Any]) -> RelatedUrl | None:
-        """From a UMM entry; ``None`` for entries without a URL (e.g. old UMM 1.2 ``URLs``)."""
-        url = _text(entry.get("URL"))
-        if not url:
-            return None
-        get_data = entry.get("GetData") if isinstance(entry.get("GetData"), Mapping) else {}
-        return cls(
-            url=url,
-            type=_text(entry.get("Type")),
-            subtype=_text(entry.get("Subtype")),
-            description=_text(entry.get("Description")),
-            format=_text(entry.get("Format") or get_data.get("Format")),
-            mime_type=_text(entry.get("MimeType") or get_data.get("MimeType")),
-            url_content_type=_text(entry.get("URLContentType")),
-        )
-
-    def to_dict(self) -> dict[str, str]:
-        """A plain dict without empty fields."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
-
-
-def _related_urls(umm: Mapping[str, Any]) -> tuple[RelatedUrl, ...]:
-    entries = [
-        RelatedUrl.from_umm(e)
-        for e in _list(umm.get("RelatedUrls"), "RelatedUrls")
-        if isinstance(e, Mapping)
-    ]
-    return tuple(e for e in entries if e is not None)
-
-
-@dataclass(frozen=True)
-class S3Access:
-    """Direct S3 access of a cloud-hosted collection (UMM-C ``DirectDistributionInformation``)."""
-
-    region: str | None = None
-    bucket_prefixes: tuple[str, ...] = ()
-    credentials_url: str | None = None
-    documentation_url: str | None = None
-
-    @classmethod
-    def from_umm(cls, ddi: Any) -> S3Access | None:
-        """From ``DirectDistributionInformation`` (``None`` when absent)."""
-        if not isinstance(ddi, Mapping) or not ddi:
-            return None
-        return cls(
-            region=_text(ddi.get("Region")) or None,
-            bucket_prefixes=tuple(
-                _text(p)
-                for p in _list(ddi.get("S3BucketAndObjectPrefixNames"), "S3 prefixes")
-                if _text(p)
-            ),
-            credentials_url=_text(ddi.get("S3CredentialsAPIEndpoint")) or None,
-            documentation_url=_text(ddi.get("S3CredentialsAPIDocumentationURL")) or None,
-        )
-
-    @property
-    def buckets(self) -> tuple[str, ...]:
-        """Bucket names, without prefixes."""
-        names = (p.removeprefix("s3://").split("/", 1)[0] for p in self.bucket_prefixes)
-        return tuple(dict.fromkeys(names))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A plain dict."""
-        return {
-            "region": self.region,
-            "bucket_prefixes": list(self.bucket_prefixes),
-            "credentials_url": self.credentials_url,
-            "documentation_url": self.documentation_url,
-        }
-
-
-def _collection_time(umm: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
-    """Overall start and end of ``TemporalExtents`` (end ``None``: ongoing)."""
-    starts: list[datetime] = []
-    ends: list[datetime | None] = []
-    for extent in _list(umm.get("TemporalExtents"), "TemporalExtents"):
-        ongoing = bool(extent.get("EndsAtPresentFlag"))
-        for rng in _list(extent.get("RangeDateTimes"), "RangeDateTimes"):
-            start = parse_datetime(rng.get("BeginningDateTime"))
-            end = parse_datetime(rng.get("EndingDateTime"))
-            if start is not None:
-                starts.append(start)
-            ends.append(None if ongoing else end)
-        for single in _list(extent.get("SingleDateTimes"), "SingleDateTimes"):
-            moment = parse_datetime(single)
-            if moment is not None:
-                starts.append(moment)
-                ends.append(None if ongoing else moment)
-    if not starts:
-        return None, None
-    end = None if (not ends or any(e is None for e in ends)) else max(e for e in ends if e)
-    return min(starts), end
-
-
-def _science_keywords(umm: Mapping[str, Any]) -> tuple[str, ...]:
-    levels = (
-        "Category",
-        "Topic",
-        "Term",
-        "VariableLevel1",
-        "VariableLevel2",
-        "VariableLevel3",
-        "DetailedVariable",
-    )
-    out = []
-    for kw in _list(umm.get("ScienceKeywords"), "ScienceKeywords"):
-        if isinstance(kw, Mapping):
-            out.append(" > ".join(_text(kw.get(k)) for k in levels if _text(kw.get(k))))
-    return tuple(k for k in out if k)
-
-
-def _doi(umm: Mapping[str, Any]) -> str | None:
-    doi = umm.get("DOI")
-    return (_text(doi.get("DOI")) or None) if isinstance(doi, Mapping) else None
-
-
-def _revision(meta: Mapping[str, Any]) -> int | None:
-    rev = meta.get("revision-id")
-    return rev if isinstance(rev, int) and not isinstance(rev, bool) else None
 
 
 @dataclass(frozen=True)
@@ -561,53 +265,6 @@ class Collection:
             umm=freeze(data.get("umm") or {}),
             meta=freeze(data.get("meta") or {}),
         )
-
-
-def _granule_size(umm: Mapping[str, Any]) -> int | None:
-    """Total bytes of the granule's files (``None`` when a size has an unknown unit)."""
-    granule = umm.get("DataGranule")
-    if not isinstance(granule, Mapping):
-        return None
-    entries = _list(granule.get("ArchiveAndDistributionInformation"), "ArchiveAndDistribution")
-    if not entries:
-        return None
-    total = 0
-    for entry in entries:
-        if isinstance(entry.get("SizeInBytes"), int | float):
-            total += int(entry["SizeInBytes"])
-            continue
-        unit = _text(entry.get("SizeUnit")).upper()
-        if not isinstance(entry.get("Size"), int | float) or unit not in _SIZE_UNITS:
-            return None
-        total += round(entry["Size"] * _SIZE_UNITS[unit])
-    return total
-
-
-def _resolve_data_link(url: str, base_path: str | Path | None) -> str:
-    if urlsplit(url).scheme and len(urlsplit(url).scheme) > 1:
-        return url
-    path = Path(url).expanduser()
-    if not path.is_absolute() and base_path is not None:
-        path = Path(base_path) / path
-    return path.resolve().as_uri() if path.is_absolute() else url
-
-
-def _data_links(
-    related: Iterable[RelatedUrl], base_path: str | Path | None
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """``(https, s3, file)`` data links (``GET DATA`` and ``GET DATA VIA DIRECT ACCESS``)."""
-    https: list[str] = []
-    s3: list[str] = []
-    local: list[str] = []
-    for r in related:
-        if r.type.upper() not in ("GET DATA", "GET DATA VIA DIRECT ACCESS"):
-            continue
-        url = _resolve_data_link(r.url, base_path)
-        scheme = urlsplit(url).scheme.lower()
-        target = {"https": https, "http": https, "s3": s3, "file": local}.get(scheme)
-        if target is not None and url not in target:
-            target.append(url)
-    return tuple(https), tuple(s3), tuple(local)
 
 
 @dataclass(frozen=True)

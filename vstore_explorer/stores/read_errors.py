@@ -26,7 +26,7 @@ from typing import Any
 
 from vstore_explorer.errors import VStoreError
 from vstore_explorer.stores.access import Access, ContainerAccessError
-from vstore_explorer.stores.urls import bucket_and_key, local_path, scheme_of, to_url
+from vstore_explorer.stores.urls import bucket_and_key, local_path, scheme_of
 
 MAX_PROBES = 2000  # granules checked for existence when an error does not say which one is gone
 
@@ -104,6 +104,18 @@ class FailedRead:
     def chunk(self) -> tuple[int, ...] | None:
         """The chunk index from a Zarr v3 (``v/c/1/0``) or v2 (``v/1.0``) key."""
         return self._parts()[1]
+
+    @property
+    def short_size(self) -> int | None:
+        """The size of a granule cut short, when the error says it ("object was only N bytes")."""
+        short = _SHORT.search(self.cause)
+        return int(short.group("size")) if short else None
+
+    @property
+    def expected_length(self) -> int | None:
+        """The bytes a read expected when the object was too small (S3 "not enough data")."""
+        small = _TOO_SMALL.search(self.cause)
+        return int(small.group("length")) if small else None
 
 
 Locator = Callable[[FailedRead], list[str]]
@@ -226,69 +238,29 @@ def _changed(failed: FailedRead, what: str) -> GranuleReadError:
     )
 
 
-# -- locators -------------------------------------------------------------------------------------
-def _matching(urls: Sequence[str], location: str) -> list[str]:
-    """URLs whose end is ``location`` (a local path, or a path on an HTTP/S3 server)."""
+# -- helpers for the kinds' locators (stores.kinds.*: icechunk_locator, kerchunk_locator) --------
+def matching_urls(urls: Sequence[str], location: str) -> list[str]:
+    """URLs whose end is ``location`` (a local path, or a path on an HTTP/S3 server).
+
+    Example:
+        >>> matching_urls(["s3://b/g/1.nc", "s3://b/g/2.nc"], "g/2.nc")
+        ['s3://b/g/2.nc']
+    """
     tail = location if location.startswith("/") else "/" + location
     return [u for u in urls if u == location or u.endswith(tail)]
 
 
-def icechunk_locator(session: Any, access: Access) -> Locator:
-    """Find the granule of a failed Icechunk read: from the location in the error, else by
-    checking which of the store's granules no longer exists."""
-
-    def locate(failed: FailedRead) -> list[str]:
-        try:
-            urls = sorted(set(session.all_virtual_chunk_locations()))
-        except Exception:  # the manifests themselves are unreachable: nothing more to tell
-            return []
-        if failed.location:
-            found = _matching(urls, failed.location)
-            if found:
-                return found
-        if len(urls) > MAX_PROBES:
-            return []
-        if failed.missing:
-            return missing_granules(urls, access)
-        short = _SHORT.search(failed.cause)
-        if short:  # a truncated granule: the one whose size is the size the error reports
-            return granules_of_size(urls, access, int(short.group("size")))
-        small = _TOO_SMALL.search(failed.cause)
-        if small:  # only a granule smaller than the chunk cannot hold it: named if it is alone
-            length = int(small.group("length"))
-            found = [u for u, n in zip(urls, _sizes(urls, access), strict=True) if n and n < length]
-            return found if len(found) == 1 else []
-        return []
-
-    return locate
-
-
-def kerchunk_locator(references: Any) -> Locator:
-    """Find the granule of a failed Kerchunk read from the references themselves."""
-
-    def locate(failed: FailedRead) -> list[str]:
-        try:
-            ref = references[failed.key]
-        except Exception:
-            return []
-        if isinstance(ref, list | tuple) and ref and isinstance(ref[0], str):
-            return [to_url(ref[0])]
-        return []
-
-    return locate
-
-
 def granules_of_size(urls: Sequence[str], access: Access, size: int) -> list[str]:
     """The URLs among ``urls`` whose object or file is ``size`` bytes long (checked concurrently)."""
-    sizes = _sizes(urls, access)
+    sizes = granule_sizes(urls, access)
     return [u for u, n in zip(urls, sizes, strict=True) if n == size]
 
 
-def _sizes(urls: Sequence[str], access: Access) -> list[int | None]:
+def granule_sizes(urls: Sequence[str], access: Access) -> list[int | None]:
     """The size of each URL's object or file (None when it cannot be known)."""
     import obstore
 
-    from vstore_explorer.stores.open import _run
+    from vstore_explorer.stores.handle import run_sync
 
     stores: dict[str, Any] = {}
 
@@ -306,7 +278,7 @@ def _sizes(urls: Sequence[str], access: Access) -> list[int | None]:
     async def check() -> list[int | None]:
         return list(await asyncio.gather(*(size(u) for u in urls)))
 
-    return _run(check())
+    return run_sync(check())
 
 
 def _root_and_path(url: str) -> tuple[str, str]:
@@ -321,7 +293,7 @@ def missing_granules(urls: Sequence[str], access: Access) -> list[str]:
     """The URLs among ``urls`` whose object or file does not exist (checked concurrently)."""
     import obstore
 
-    from vstore_explorer.stores.open import _run
+    from vstore_explorer.stores.handle import run_sync
 
     stores: dict[str, Any] = {}
 
@@ -345,4 +317,4 @@ def missing_granules(urls: Sequence[str], access: Access) -> list[str]:
     async def check() -> list[bool]:
         return list(await asyncio.gather(*(gone(u) for u in urls)))
 
-    return [u for u, g in zip(urls, _run(check()), strict=True) if g]
+    return [u for u, g in zip(urls, run_sync(check()), strict=True) if g]
