@@ -43,6 +43,9 @@ def render_ops(ops: Iterable[Op], source: str = "ds", target: str = "result") ->
     lines: list[str] = []
     current = source
     for op in ops:
+        comment = KINDS[op.name].comment
+        if comment is not None:
+            lines.append(f"# {comment_text(comment(op.kwargs))}")
         lines.append(f"{target} = {render_op(op, current)}")
         current = target
     if not lines:

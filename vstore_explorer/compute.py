@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xarray as xr
 
@@ -29,6 +29,9 @@ from vstore_explorer.ops import Op, describe, execute, plan
 from vstore_explorer.selection import Selection
 from vstore_explorer.stores.kinds.registry import KINDS
 from vstore_explorer.stores.open import StoreHandle, connect
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 Progress = Callable[[float], None]
 
@@ -104,7 +107,7 @@ class Request:
         limits: Limits | None = None,
         *,
         progress: Progress | None = None,
-        client: Any = None,
+        client: Client | None = None,
     ) -> xr.DataArray | xr.Dataset:
         """Read the result: the cost checked against ``limits`` first (nothing read above them),
         then computed, on ``client`` (a ``distributed.Client``) when given."""
@@ -182,7 +185,7 @@ def load(
     sel: Selection | Mapping[str, Any],
     *,
     limits: Limits | None = None,
-    client: Any = None,
+    client: Client | None = None,
     progress: Progress | None = None,
 ) -> xr.DataArray | xr.Dataset:
     """Read the result of ``sel``: cost checked first (:class:`~vstore_explorer.cost.CostLimitError`
@@ -202,7 +205,10 @@ def load(
 
 
 def compute(
-    obj: xr.DataArray | xr.Dataset, *, client: Any = None, progress: Progress | None = None
+    obj: xr.DataArray | xr.Dataset,
+    *,
+    client: Client | None = None,
+    progress: Progress | None = None,
 ) -> Any:
     """Load ``obj``: with dask when it is dask-backed (on ``client`` if given), else directly.
 
@@ -233,6 +239,7 @@ def compute(
         return result
     if progress is None:
         return obj.compute()
+    report = progress  # not None (the callback below sees no narrowing of ``progress``)
     from dask.callbacks import Callback
 
     class _Counter(Callback):
@@ -242,7 +249,7 @@ def compute(
 
         def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
             self.done += 1
-            progress(min(1.0, self.done / self.total))
+            report(min(1.0, self.done / self.total))
 
     with _Counter():
         result = obj.compute()

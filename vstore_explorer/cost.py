@@ -100,7 +100,8 @@ class Cost:
     @property
     def stored_bytes(self) -> int | None:
         sizes = [v.stored_bytes for v in self.variables]
-        return None if any(s is None for s in sizes) else sum(sizes)  # type: ignore[misc]
+        known = [s for s in sizes if s is not None]
+        return sum(known) if len(known) == len(sizes) else None
 
     @property
     def decoded_bytes(self) -> int:
@@ -218,9 +219,7 @@ def selected_positions(ds: xr.Dataset, ops: Sequence[Op]) -> dict[str, dict[str,
         {'lat': [1, 2], 'lon': [0, 1]}
     """
     subset_ops = [op for op in ops if KINDS[op.name].selects]
-    names = [
-        n for op in ops if KINDS[op.name].variables for n in KINDS[op.name].variables(op.kwargs)
-    ]
+    names = [n for op in ops if (picks := KINDS[op.name].variables) for n in picks(op.kwargs)]
     if not names:
         names = [str(n) for n in ds.data_vars]
     result = execute(_probe(ds, names), subset_ops)

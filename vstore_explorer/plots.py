@@ -186,8 +186,9 @@ def _when(da: xr.DataArray, time: str | None) -> str:
     if time is None or time not in da.coords or da.coords[time].size != 1:
         return ""
     value = da.coords[time].values.ravel()[0]
+    text: str
     if isinstance(value, np.datetime64):
-        text = np.datetime_as_string(value, unit="s")
+        text = str(np.datetime_as_string(value, unit="s"))
     else:
         iso = getattr(value, "isoformat", None)
         text = iso() if callable(iso) else str(value)

@@ -39,7 +39,8 @@ _LIMITS = MappingProxyType(
     {"month": (1, 12), "day": (1, 31), "hour": (0, 23), "minute": (0, 59), "second": (0, 59)}
 )
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-_QUERY_KEYS = ("var", "time", "bbox", "point", "level", "reduction", "stride")
+_QUERY_KEYS = ("var", "time", "bbox", "point", "level", "reduction", "stride", "invalid")
+INVALID: tuple[str, ...] = ("mask", "keep")
 
 
 def _iso_bounds(value: str, field: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -125,6 +126,9 @@ class Selection:
         level: a vertical coordinate value: the nearest level.
         reduction: ``none``, ``area_mean`` (cos-latitude weighted), ``time_mean``, ``zonal_mean``.
         stride: keep every ``stride``-th latitude and longitude (preview decimation).
+        invalid: ``mask`` (default) hides values outside a variable's CF ``valid_min`` /
+            ``valid_max`` / ``valid_range``, as netCDF4-python does when it reads the file;
+            ``keep`` shows them as stored (flag codes, out-of-range fill values included).
 
     Example:
         >>> sel = Selection(variables=("sst",), bbox=(170, -10, -170, 10), reduction="area_mean")
@@ -141,6 +145,7 @@ class Selection:
     level: float | None = None
     reduction: Reduction = "none"
     stride: int = 1
+    invalid: str = "mask"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -182,6 +187,11 @@ class Selection:
             )
         if isinstance(self.stride, bool) or not isinstance(self.stride, int) or self.stride < 1:
             raise SelectionError(f"Selection.stride must be an integer >= 1, got {self.stride!r}")
+        if self.invalid not in INVALID:
+            raise SelectionError(
+                f"Selection.invalid must be 'mask' or 'keep' (values outside the CF valid range); "
+                f"got {self.invalid!r}"
+            )
         if self.point is not None and self.bbox is not None:
             raise SelectionError("Selection: give either point or bbox, not both")
         if self.point is not None and self.reduction in ("area_mean", "zonal_mean"):
@@ -239,6 +249,7 @@ class Selection:
             "level": self.level,
             "reduction": self.reduction,
             "stride": self.stride,
+            "invalid": self.invalid,
         }
 
     @classmethod
@@ -276,6 +287,8 @@ class Selection:
             pairs.append(("reduction", self.reduction))
         if self.stride != 1:
             pairs.append(("stride", str(self.stride)))
+        if self.invalid != "mask":
+            pairs.append(("invalid", self.invalid))
         return "&".join(f"{key}={quote(value, safe='-_.,/:')}" for key, value in pairs)
 
     @classmethod
@@ -335,4 +348,4 @@ def _parse_query_value(key: str, text: str) -> Any:
         if not re.fullmatch(r"[0-9]{1,6}", text):
             raise SelectionError(f"Selection.from_query: stride={text!r} must be an integer >= 1")
         return int(text)
-    return text  # reduction: validated by Selection
+    return text  # reduction, invalid: validated by Selection

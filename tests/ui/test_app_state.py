@@ -377,3 +377,30 @@ def test_time_labels_are_selection_bounds() -> None:
     assert labels == ["2024-01-01T03:00:00", "2024-01-01T06:00:00"]
     assert Selection(time=(labels[0], labels[1])).time == tuple(labels)
     assert math.isinf(NO_LIMITS.max_read_bytes) and math.isinf(NO_LIMITS.max_memory_bytes)
+
+
+def test_the_valid_range_mask_is_a_choice_that_reaches_the_code_and_the_url(
+    make_explorer: Make,
+) -> None:
+    app = make_explorer(collection=SST)
+    state = app.state
+    state.variable = "analysed_sst"
+    assert state.mask_invalid and "invalid=" not in state.query
+    assert "# values outside the CF valid range masked" in state.code and ".where(" in state.code
+    masked = state.result().data
+    _, data, code = expected(state, "map")
+    assert state.code == code
+    np.testing.assert_array_equal(masked.values, data.values)
+
+    app.subset_view.mask_invalid.value = False  # the checkbox: values as stored
+    assert "invalid=keep" in state.query and ".where(" not in state.code
+    _, data, code = expected(state, "map")
+    assert state.code == code and state.view_selection("map").invalid == "keep"
+    # the demo's SST lies within its valid range: the same values either way
+    np.testing.assert_array_equal(state.result().data.values, masked.values)
+
+    state.mask_invalid = True  # back, and a reopened URL keeps the choice
+    assert "invalid=" not in state.query
+    state.mask_invalid = False
+    reopened = make_explorer(query=state.query).state
+    assert reopened.mask_invalid is False and reopened.code == state.code

@@ -90,6 +90,7 @@ def test_dict_is_json_and_round_trips() -> None:
         "level": 2.5,
         "reduction": "area_mean",
         "stride": 2,
+        "invalid": "mask",
     }
     assert Selection.from_dict(data) == sel
     assert Selection.from_dict({}) == Selection()

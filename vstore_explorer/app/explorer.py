@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import panel as pn
 import param
@@ -26,6 +26,7 @@ from vstore_explorer.app.live import warm_up, warm_up_in_background
 from vstore_explorer.app.memory import memory_release
 from vstore_explorer.app.sources import CatalogSource, resolve_catalog
 from vstore_explorer.app.state import ExplorerState
+from vstore_explorer.app.state.params import NoNone
 from vstore_explorer.app.views import (
     SIDEBAR_WIDTH,
     CodeView,
@@ -36,6 +37,11 @@ from vstore_explorer.app.views import (
     SubsetView,
 )
 from vstore_explorer.cost import Limits
+from vstore_explorer.stores.open import Credentials
+
+if TYPE_CHECKING:
+    from bokeh.document import Document
+    from panel.io.location import Location
 
 EXTENSIONS = ("tabulator", "codeeditor")
 MAIN_MIN_WIDTH = 860  # the map figure (frame, axes, colour bar, toolbar) is about 820 px wide
@@ -49,7 +55,7 @@ class Explorer(Viewer):
     (the served session's by default; pass one in tests).
     """
 
-    state = param.ClassSelector(class_=ExplorerState)
+    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
     title = param.String(default="vstore_explorer")
 
     def __init__(
@@ -57,7 +63,7 @@ class Explorer(Viewer):
         state: ExplorerState,
         *,
         source: CatalogSource | None = None,
-        location: Any = None,
+        location: Location | None = None,
         coastlines: bool = True,
         **params: Any,
     ) -> None:
@@ -75,8 +81,9 @@ class Explorer(Viewer):
             state.param.watch(self._write_url, "query")
             if _served():
                 pn.state.onload(self._sync_url)  # the page sets its own URL first; then ours
-        if state.defer is None and _served():
-            state.defer = pn.state.curdoc.add_next_tick_callback  # show 'busy' before slow loads
+        doc = _served_document()
+        if state.defer is None and doc is not None:
+            state.defer = doc.add_next_tick_callback  # show 'busy' before slow loads
         if _served():
             pn.state.on_session_destroyed(self._session_destroyed)
             pn.state.on_session_destroyed(memory_release().soon)
@@ -161,13 +168,18 @@ class Explorer(Viewer):
         return pn.Column(header, self.status_view, body, css_classes=["vx-explorer"])
 
 
+def _served_document() -> Document | None:
+    """The served session's document (None in notebooks and scripts)."""
+    doc = pn.state.curdoc
+    return doc if doc is not None and doc.session_context is not None else None
+
+
 def _served() -> bool:
     """Whether this runs in a served session (not a notebook or a script)."""
-    doc = pn.state.curdoc
-    return doc is not None and doc.session_context is not None
+    return _served_document() is not None
 
 
-def _session_location() -> Any:
+def _session_location() -> Location | None:
     """The served session's ``Location`` (None in notebooks and scripts)."""
     return pn.state.location if _served() else None
 
@@ -178,9 +190,9 @@ def explore(
     collection: str | None = None,
     query: str | None = None,
     limits: Limits | None = None,
-    credentials: Any = None,
+    credentials: Credentials = None,
     coastlines: bool = True,
-    location: Any = None,
+    location: Location | None = None,
     warm: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> Explorer:
@@ -212,7 +224,11 @@ def explore(
         source.catalog, limits=limits, credentials=credentials, source_is_local=source.local
     )
     if warm and _served():
-        pn.state.onload(lambda: warm_up_in_background(WARM_UP_DELAY))
+
+        def warm_up_later() -> None:
+            warm_up_in_background(WARM_UP_DELAY)
+
+        pn.state.onload(warm_up_later)
     elif warm:
         warm_up()
     app = Explorer(state, source=source, location=location, coastlines=coastlines)

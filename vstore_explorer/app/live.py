@@ -55,7 +55,7 @@ def warm_up() -> float:
     return time.perf_counter() - started
 
 
-def _grid(dtype: type, descending: bool) -> xr.DataArray:
+def _grid(dtype: type[np.floating[Any]], descending: bool) -> xr.DataArray:
     """A small global lon/lat grid (a few NaN) for :func:`warm_up`."""
     lat = np.linspace(-87.1875, 87.1875, 32)
     lon = np.linspace(-177.1875, 177.1875, 64)

@@ -16,13 +16,17 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
 
 from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.selection import Selection
 
-VIEWS: tuple[str, ...] = ("map", "timeseries", "hovmoller")
+if TYPE_CHECKING:
+    from vstore_explorer.app.state.session import ExplorerState
+    from vstore_explorer.plots import PlotKind
+
+VIEWS: tuple[PlotKind, ...] = ("map", "timeseries", "hovmoller")
 APP_KEYS: tuple[str, ...] = ("collection", "store", "version", "group", "view", "t")
 VERSION_KINDS: tuple[str, ...] = ("branch", "tag", "snapshot")
 
@@ -116,7 +120,7 @@ class ViewQuery:
 # -- the session's view to and from a query ------------------------------------------------------
 
 
-def view_query_of(state: Any) -> ViewQuery:
+def view_query_of(state: ExplorerState) -> ViewQuery:
     """The session's current view as a :class:`ViewQuery` (ValueError for an invalid subset)."""
     return ViewQuery(
         collection=state.key_of(state.collection) if state.collection else None,
@@ -129,7 +133,7 @@ def view_query_of(state: Any) -> ViewQuery:
     )
 
 
-def restore_view(state: Any, query: str) -> bool:
+def restore_view(state: ExplorerState, query: str) -> bool:
     """Restore a view from a URL query in one batch of changes (the session reacts once, with
     the whole view); errors become the session's alert. Returns whether the view is shown."""
 
@@ -159,7 +163,7 @@ def restore_view(state: Any, query: str) -> bool:
     return not state.alert
 
 
-def _apply_selection(state: Any, q: ViewQuery) -> bool:
+def _apply_selection(state: ExplorerState, q: ViewQuery) -> bool:
     sel = q.selection
     times = state.times
     updates: dict[str, Any] = {}
@@ -179,6 +183,7 @@ def _apply_selection(state: Any, q: ViewQuery) -> bool:
     else:
         updates["where"] = "all"
     updates["stride"] = sel.stride
+    updates["mask_invalid"] = sel.invalid == "mask"
     try:
         state.param.update(**updates)
         state._update_levels()

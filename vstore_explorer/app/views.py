@@ -19,6 +19,7 @@ from panel.viewable import Viewer
 from vstore_explorer.app.live import LivePlot
 from vstore_explorer.app.query import VIEWS
 from vstore_explorer.app.state import ExplorerState
+from vstore_explorer.app.state.params import NoNone
 
 VIEW_TITLES = MappingProxyType(
     {"map": "Map", "timeseries": "Time series", "hovmoller": "Hovmöller"}
@@ -56,7 +57,7 @@ def _text(value: Any) -> str:
 class SearchView(Viewer):
     """Keyword, box, dates and the virtual-store toggle; results in a table (click to open)."""
 
-    state = param.ClassSelector(class_=ExplorerState)
+    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -87,7 +88,11 @@ class SearchView(Viewer):
         self.button = pn.widgets.Button(
             label="Search", color="primary", css_classes=_css("search-button")
         )
-        self.button.on_click(lambda _event: s.search())
+
+        def search(_event: param.parameterized.Event) -> None:
+            s.search()
+
+        self.button.on_click(search)
         self.table = pn.widgets.Tabulator(
             s.results_frame(),
             selectable=1,
@@ -127,7 +132,7 @@ class SearchView(Viewer):
 class CollectionView(Viewer):
     """The chosen collection: abstract, extents, stores, and the store/version pickers."""
 
-    state = param.ClassSelector(class_=ExplorerState)
+    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -185,7 +190,7 @@ class CollectionView(Viewer):
 class SubsetView(Viewer):
     """Variable, time range, box, point, level, preview stride; the cost; the confirmation."""
 
-    state = param.ClassSelector(class_=ExplorerState)
+    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -223,6 +228,11 @@ class SubsetView(Viewer):
         self.stride = pn.widgets.IntInput.from_param(
             s.param.stride, label="Preview stride", width=HALF, css_classes=_css("stride")
         )
+        self.mask_invalid = pn.widgets.Checkbox.from_param(
+            s.param.mask_invalid,
+            name="Mask values outside the valid range",
+            css_classes=_css("mask-invalid"),
+        )
         self.cost = pn.pane.Markdown(
             self._cost(), css_classes=_css("cost"), sizing_mode="stretch_width"
         )
@@ -232,7 +242,11 @@ class SubsetView(Viewer):
             visible=s.needs_confirmation,
             css_classes=_css("confirm"),
         )
-        self.confirm.on_click(lambda _event: s.confirm())
+
+        def confirm(_event: param.parameterized.Event) -> None:
+            s.confirm()
+
+        self.confirm.on_click(confirm)
         s.param.watch(lambda *_: setattr(self.cost, "object", self._cost()), "cost_text")
         s.param.watch(self._confirmation, "needs_confirmation")
         s.param.watch(self._levels, "level")
@@ -257,6 +271,7 @@ class SubsetView(Viewer):
             pn.Row(*self.box.values()),
             pn.Row(*self.point.values()),
             pn.Row(self.level, self.stride),
+            self.mask_invalid,
             self.cost,
             self.confirm,
             css_classes=_css("subset"),
@@ -267,13 +282,13 @@ class SubsetView(Viewer):
 class PlotsView(Viewer):
     """Map (time slider, tap for a point, drag for a box), time series and Hovmöller tabs."""
 
-    state = param.ClassSelector(class_=ExplorerState)
+    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
     coastlines = param.Boolean(default=True)
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         s = self.state
-        self.live = {
+        self.live: dict[str, LivePlot] = {
             view: LivePlot(
                 view,
                 s,
@@ -283,7 +298,7 @@ class PlotsView(Viewer):
             )
             for view in VIEWS
         }
-        self.panes = {
+        self.panes: dict[str, pn.pane.HoloViews] = {
             view: pn.pane.HoloViews(
                 live.object, linked_axes=False, css_classes=_css(f"plot-{view}"), name=view
             )
@@ -341,7 +356,7 @@ class PlotsView(Viewer):
 class CodeView(Viewer):
     """The script of the view on show (copy, download as .py) and the subset as NetCDF."""
 
-    state = param.ClassSelector(class_=ExplorerState)
+    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -399,7 +414,7 @@ class CodeView(Viewer):
 class StatusView(Viewer):
     """The alert (errors, warnings: never tracebacks), the progress bar and the status line."""
 
-    state = param.ClassSelector(class_=ExplorerState)
+    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)

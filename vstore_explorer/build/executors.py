@@ -18,12 +18,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard
 
 from vstore_explorer.errors import InvalidInputError
 
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+class DaskClient(Protocol):
+    """What ``parallel=`` uses of a ``distributed.Client``: its ``concurrent.futures`` facade."""
+
+    def get_executor(self) -> Executor: ...
+
+
 ParallelName = Literal["threads", "processes", "dask"]
-Parallel = ParallelName | Executor | Any | None
+Parallel = ParallelName | Executor | DaskClient | None
 """``parallel=``: a name, an ``Executor``, a ``distributed.Client``, or None (threads)."""
 PARALLEL_NAMES: tuple[str, ...] = ("threads", "processes", "dask")
 
@@ -39,11 +49,11 @@ def check_parallel(parallel: Parallel) -> Parallel:
     )
 
 
-def _is_client(obj: Any) -> bool:
+def _is_client(obj: object) -> TypeGuard[DaskClient]:
     return type(obj).__name__ == "Client" and callable(getattr(obj, "get_executor", None))
 
 
-def dask_client(address: str | None = None) -> Any:
+def dask_client(address: str | None = None) -> Client:
     """A ``distributed.Client`` for ``address``, or the one already running in this process."""
     try:
         from distributed import Client, get_client
@@ -82,6 +92,7 @@ def run_all(
     if parallel in (None, "threads") and (workers <= 1 or len(items) <= 1):
         return [func(item, **local) for item in items]
     own: Executor | None = None
+    pool: Executor
     if parallel in (None, "threads"):
         own = pool = ThreadPoolExecutor(max_workers=workers)
         call_kwargs = local
@@ -100,9 +111,11 @@ def run_all(
     elif _is_client(parallel):
         pool = parallel.get_executor()
         call_kwargs = kwargs
-    else:
+    elif isinstance(parallel, Executor):
         pool = parallel
         call_kwargs = local if isinstance(parallel, ThreadPoolExecutor) else kwargs
+    else:  # not reached: check_parallel let only these through
+        raise InvalidInputError(f"parallel={parallel!r} is not usable")
     try:
         futures = [pool.submit(func, item, **call_kwargs) for item in items]
         try:

@@ -106,7 +106,7 @@ def normalized_refs(refs: dict[str, Any]) -> dict[str, Any]:
         numeric = dtype is not None and dtype.kind in "iufcb"
         stored_fill = zarray.get("fill_value")
         if "_FillValue" in attrs:
-            if not numeric:
+            if dtype is None or not numeric:
                 continue
             new_fill = _fill_from_attr(attrs["_FillValue"], dtype)
         else:

@@ -330,10 +330,10 @@ def _named_dims(tree: GroupTree, group: str) -> dict[str, tuple[str, ...]]:
     for name in phony_arrays:
         shape = tuple(int(n) for n in arrays[name].metadata.shape)
         seen: Counter[int] = Counter()
-        dims: list[str] = []
+        renamed: list[str] = []
         for d, n in zip(named[name], shape, strict=True):
             if not PHONY.match(d):
-                dims.append(d)
+                renamed.append(d)
                 continue
             k = seen[n]
             seen[n] += 1
@@ -344,8 +344,8 @@ def _named_dims(tree: GroupTree, group: str) -> dict[str, tuple[str, ...]]:
                 choices.append(f"phony_dim_{counter}")
                 sizes[f"phony_dim_{counter}"] = n
                 counter += 1
-            dims.append(choices[k])
-        named[name] = tuple(dims)
+            renamed.append(choices[k])
+        named[name] = tuple(renamed)
     return named
 
 

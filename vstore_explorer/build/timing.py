@@ -121,7 +121,7 @@ class TimeFrom:
         return parse_time_text(str(value))
 
 
-def first_time(values: xr.DataArray, label: str) -> np.datetime64:
+def first_time(values: xr.DataArray | xr.Variable, label: str) -> np.datetime64:
     """The first valid time in a decoded CF time variable."""
     data = np.asarray(values.values).ravel()
     if data.dtype.kind != "M":

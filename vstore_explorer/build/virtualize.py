@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ import numpy as np
 import xarray as xr
 
 from vstore_explorer.build.errors import GranuleError, GranuleMismatchError
-from vstore_explorer.build.executors import Parallel, run_all
+from vstore_explorer.build.executors import DaskClient, Parallel, run_all
 from vstore_explorer.build.layout import GroupTree, normalize_group
 from vstore_explorer.build.parsers import (
     ParsePlan,
@@ -357,7 +358,7 @@ def virtualize_granules(
     layout: Layout | None = None,
     loadable_variables: Sequence[str] | None = None,
     parallel: Parallel = None,
-    executor: Any = None,
+    executor: Executor | DaskClient | None = None,
     workers: int = 4,
 ) -> list[VirtualGranule]:
     """Virtualize each granule (see :func:`virtualize_one`), in the order given.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vstore_explorer.catalog.base import (
     BaseCatalog,
@@ -118,8 +118,8 @@ def search(
 
 
 def granules(
-    collection: object, *, catalog: str | Path | Catalog = "demo", **filters: object
-) -> SearchResults:
+    collection: Collection | str, *, catalog: str | Path | Catalog = "demo", **filters: Any
+) -> SearchResults[Granule]:
     """Granules of ``collection`` (a Collection, concept id or short name) in ``catalog``.
 
     Example:

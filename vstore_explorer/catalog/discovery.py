@@ -234,7 +234,8 @@ def _link_for(
     raw_url = str(entry.get("URL") or "").strip()
     if not raw_url:
         raise InvalidInputError("virtual store RelatedUrl has no URL")
-    get_data = entry.get("GetData") if isinstance(entry.get("GetData"), Mapping) else {}
+    raw_get_data = entry.get("GetData")
+    get_data = raw_get_data if isinstance(raw_get_data, Mapping) else {}
     description = str(entry.get("Description") or "").strip()
     kind, url, branch = infer_kind(
         raw_url,

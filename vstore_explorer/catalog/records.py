@@ -142,7 +142,8 @@ class Collection:
         doi = _doi(umm)
         landing = next((r.url for r in related if r.type.upper() == "DATA SET LANDING PAGE"), None)
         s3 = S3Access.from_umm(umm.get("DirectDistributionInformation"))
-        tags = meta.get("tags") if isinstance(meta.get("tags"), Mapping) else {}
+        raw_tags = meta.get("tags")
+        tags = raw_tags if isinstance(raw_tags, Mapping) else {}
         start, end = _collection_time(umm)
         found = discover_stores({"meta": meta, "umm": umm}, override=override, base_path=base_path)
         return cls(

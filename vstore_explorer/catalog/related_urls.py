@@ -34,7 +34,8 @@ class RelatedUrl:
         url = _text(entry.get("URL"))
         if not url:
             return None
-        get_data = entry.get("GetData") if isinstance(entry.get("GetData"), Mapping) else {}
+        raw_get_data = entry.get("GetData")
+        get_data = raw_get_data if isinstance(raw_get_data, Mapping) else {}
         return cls(
             url=url,
             type=_text(entry.get("Type")),

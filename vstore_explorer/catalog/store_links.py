@@ -36,7 +36,11 @@ if TYPE_CHECKING:
 
 StoreKind = Literal["icechunk", "kerchunk-json", "kerchunk-parquet", "zarr", "unknown"]
 STORE_KINDS: tuple[str, ...] = get_args(StoreKind)
-ICECHUNK, KERCHUNK_JSON, KERCHUNK_PARQUET, ZARR, UNKNOWN = STORE_KINDS
+ICECHUNK: StoreKind = "icechunk"
+KERCHUNK_JSON: StoreKind = "kerchunk-json"
+KERCHUNK_PARQUET: StoreKind = "kerchunk-parquet"
+ZARR: StoreKind = "zarr"
+UNKNOWN: StoreKind = "unknown"
 KERCHUNK = "kerchunk"  # the family of a ``kerchunk+`` prefix: JSON or Parquet, told apart later
 
 # -- which RelatedUrls entries are virtual stores ----------------------------------------------

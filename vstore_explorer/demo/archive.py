@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.catalog.links import StoreKind, StoreLink
 from vstore_explorer.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -364,9 +364,9 @@ def _build_collection(
     stores_dir.mkdir(parents=True, exist_ok=True)
     repo = stores_dir / f"{name}.icechunk"
     split = max(1, len(granules) - max(1, len(granules) // 12))  # the last ~month is an append
-    build_icechunk(granules[:split], repo, overwrite=True, tag="v1", message="initial build")
+    build_icechunk(granules[:split], str(repo), overwrite=True, tag="v1", message="initial build")
     if split < len(granules):
-        append_icechunk(granules[split:], repo, tag="v2", message="append the latest granules")
+        append_icechunk(granules[split:], str(repo), tag="v2", message="append the latest granules")
     links = [
         StoreLink(
             url=repo.as_uri(),
@@ -377,7 +377,11 @@ def _build_collection(
         )
     ]
     if product.kind == KERCHUNK_PRODUCT_KIND:
-        for suffix, kind in ((".json", "kerchunk-json"), (".parq", "kerchunk-parquet")):
+        kerchunk: tuple[tuple[str, StoreKind], ...] = (
+            (".json", "kerchunk-json"),
+            (".parq", "kerchunk-parquet"),
+        )
+        for suffix, kind in kerchunk:
             out = stores_dir / f"{name}{suffix}"
             build_kerchunk(granules, out, overwrite=True)
             links.append(

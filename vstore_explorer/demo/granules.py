@@ -237,17 +237,20 @@ def _create(ds: Any, var: DemoVariable) -> Any:
 def _encode(var: DemoVariable, values: np.ndarray) -> np.ndarray:
     """Physical values (NaN = missing) to the stored dtype: pack, bit-round, fill."""
     dtype = np.dtype(var.dtype)
+    fill = np.nan if var.fill_value is None else var.fill_value  # no fill: missing stays NaN
     if var.packed:
         missing = np.isnan(values)
-        scaled = np.round((values.astype(np.float64) - var.add_offset) / var.scale_factor)
+        offset = 0.0 if var.add_offset is None else var.add_offset  # CF: no add_offset is 0
+        scale = 1.0 if var.scale_factor is None else var.scale_factor  # set: packed says so
+        scaled = np.round((values.astype(np.float64) - offset) / scale)
         info = np.iinfo(dtype)
         lo, hi = var.attr("valid_min", info.min), var.attr("valid_max", info.max)
         scaled = np.clip(scaled, lo, hi)
-        return np.where(missing, var.fill_value, np.nan_to_num(scaled)).astype(dtype)
+        return np.where(missing, fill, np.nan_to_num(scaled)).astype(dtype)
     if dtype.kind == "f":
         if var.keepbits:
             values = fields.bitround(values, var.keepbits)
-        return np.where(np.isnan(values), var.fill_value, values).astype(dtype)
+        return np.where(np.isnan(values), fill, values).astype(dtype)
     return values.astype(dtype)
 
 

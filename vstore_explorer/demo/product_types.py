@@ -78,7 +78,7 @@ class DemoVariable:
     name: str
     dims: tuple[str, ...]
     dtype: str
-    fill_value: float | int | None
+    fill_value: float | np.number[Any] | None  # a NumPy scalar: written in the variable's dtype
     chunks: tuple[int, ...] | None
     complevel: int
     attrs: Attrs = ()

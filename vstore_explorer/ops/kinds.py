@@ -32,6 +32,7 @@ OpName = Literal[
     "bbox_slice",
     "lon_runs",
     "stride",
+    "mask_invalid",
     "area_mean",
     "time_mean",
     "zonal_mean",
@@ -53,6 +54,7 @@ class OpKind:
             and re-chunking do not.
         needs_numpy: its code uses ``np``.
         variables: ``(args) -> names`` of the variables it selects, for selection ops.
+        comment: ``(args) -> str``: a comment the script writes above the op's line, if any.
     """
 
     name: OpName
@@ -62,6 +64,7 @@ class OpKind:
     selects: bool = True
     needs_numpy: bool = False
     variables: Callable[[Args], tuple[str, ...]] | None = None
+    comment: Callable[[Args], str] | None = None
 
 
 def area_weights(obj: Any, lat: str) -> Any:
@@ -117,6 +120,46 @@ def _code_area_mean(s: str, a: Args) -> str:
     lat, lon = literal(a["lat"]), literal(a["lon"])
     weights = f"np.cos(np.deg2rad({s}[{lat}]))"
     return f"{s}.weighted({weights}).mean(({lat}, {lon}), keep_attrs=True)"
+
+
+def _inside(obj: Any, lo: float | None, hi: float | None) -> Any:
+    if lo is not None and hi is not None:
+        return (obj >= lo) & (obj <= hi)
+    return obj >= lo if lo is not None else obj <= hi
+
+
+def _mask_invalid(obj: Any, a: Args) -> Any:
+    for name, lo, hi in a["bounds"]:
+        if a["single"]:
+            obj = obj.where(_inside(obj, lo, hi))
+        else:
+            obj = obj.assign({name: obj[name].where(_inside(obj[name], lo, hi))})
+    return obj
+
+
+def _code_inside(s: str, lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"({s} >= {literal(lo)}) & ({s} <= {literal(hi)})"
+    return f"{s} >= {literal(lo)}" if lo is not None else f"{s} <= {literal(hi)}"
+
+
+def _code_mask_invalid(s: str, a: Args) -> str:
+    if a["single"]:
+        ((_, lo, hi),) = a["bounds"]
+        return f"{s}.where({_code_inside(s, lo, hi)})"
+    parts = ", ".join(
+        f"{literal(n)}: {s}[{literal(n)}].where({_code_inside(f'{s}[{literal(n)}]', lo, hi)})"
+        for n, lo, hi in a["bounds"]
+    )
+    return f"{s}.assign({{{parts}}})"
+
+
+def _describe_mask_invalid(a: Args) -> str:
+    ranges = "; ".join(
+        f"{n!r} outside {'-inf' if lo is None else f'{lo:g}'} to {'inf' if hi is None else f'{hi:g}'}"
+        for n, lo, hi in a["bounds"]
+    )
+    return f"Mask values {ranges} (their CF valid range, as netCDF4 reads them)"
 
 
 def _mean(obj: Any, a: Args) -> Any:
@@ -206,6 +249,17 @@ _TABLE = (
         ),
         code=lambda s, a: (
             f"{s}.isel({mapping((d, slice_code(None, None, a['step'])) for d in a['dims'])})"
+        ),
+    ),
+    OpKind(
+        "mask_invalid",
+        execute=_mask_invalid,
+        describe=_describe_mask_invalid,
+        code=_code_mask_invalid,
+        selects=False,
+        comment=lambda a: (
+            "values outside the CF valid range masked, as netCDF4 reads them "
+            "(packed limits widened by half a step)"
         ),
     ),
     OpKind(

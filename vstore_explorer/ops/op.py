@@ -54,7 +54,7 @@ class Op:
             raise SelectionError(f"unknown op {self.name!r}; known ops are {', '.join(OP_NAMES)}")
 
     @classmethod
-    def make(cls, op_name: str, /, **kwargs: Any) -> Op:
+    def make(cls, op_name: OpName, /, **kwargs: Any) -> Op:
         """Build an op from keyword arguments (frozen to tuples and Python scalars)."""
         return cls(op_name, tuple((key, _freeze(value)) for key, value in kwargs.items()))
 

@@ -1,6 +1,7 @@
 """Plan a Selection: the ops that apply it to a dataset, from metadata and coordinate values only.
 
-Order of the steps: variables, time range, level, box or point, stride, reduction. A reduction of
+Order of the steps: variables, time range, level, box or point, stride, the CF valid-range
+mask (:func:`valid_bounds`; unless ``Selection.invalid == "keep"``), reduction. A reduction of
 non-dask data adds a ``chunk`` step: right after the variables with the storage chunks when the
 encoding gives them for every dimension, else ``chunk("auto")`` just before the reduction.
 
@@ -70,6 +71,63 @@ def _monotonic(index: pd.Index) -> str | None:
     if index.is_monotonic_decreasing:
         return "decreasing"
     return None
+
+
+def _number_or_none(value: Any) -> float | None:
+    array = np.asarray(value).ravel()
+    return float(array[0]) if array.size and np.isfinite(array[0]) else None
+
+
+def valid_bounds(var: xr.DataArray) -> tuple[float | None, float | None] | None:
+    """The decoded ``(low, high)`` a CF variable's values must lie within (``None``: no limit on
+    that side; no bounds at all: ``None``), as netCDF4-python masks them.
+
+    ``valid_min``/``valid_max`` override ``valid_range``'s ends. For packed data (an integer
+    stored type with ``scale_factor``/``add_offset``) the limits are in packed units: they are
+    scaled like the data and widened by half a packing step, so a stored value is kept exactly
+    when netCDF4 keeps it.
+
+    Example:
+        >>> import numpy as np, xarray as xr
+        >>> v = xr.DataArray(np.zeros(3), attrs={"valid_min": -500, "valid_max": 500})
+        >>> v.encoding = {"dtype": np.dtype("int16"), "scale_factor": 0.1}
+        >>> valid_bounds(v)
+        (-50.050000000000004, 50.050000000000004)
+    """
+    attrs = var.attrs
+    if not np.issubdtype(var.dtype, np.number) or not any(
+        k in attrs for k in ("valid_min", "valid_max", "valid_range")
+    ):
+        return None
+    lo = hi = None
+    if "valid_range" in attrs:
+        ends = np.asarray(attrs["valid_range"]).ravel()
+        if ends.size == 2:
+            lo, hi = _number_or_none(ends[0]), _number_or_none(ends[1])
+    if "valid_min" in attrs:
+        lo = _number_or_none(attrs["valid_min"])
+    if "valid_max" in attrs:
+        hi = _number_or_none(attrs["valid_max"])
+    if lo is None and hi is None:
+        return None
+    enc = var.encoding
+    scale = enc.get("scale_factor", attrs.get("scale_factor"))
+    offset = enc.get("add_offset", attrs.get("add_offset"))
+    stored = np.dtype(enc.get("dtype", var.dtype))
+    if (scale is None and offset is None) or stored.kind not in "iu":
+        return lo, hi
+    s = float(np.asarray(scale).ravel()[0]) if scale is not None else 1.0
+    o = float(np.asarray(offset).ravel()[0]) if offset is not None else 0.0
+    low = None if lo is None else (lo - 0.5) * s + o
+    high = None if hi is None else (hi + 0.5) * s + o
+    return (high, low) if s < 0 else (low, high)
+
+
+def _mask_op(ds: xr.Dataset, names: Sequence[Hashable], single: bool) -> Op | None:
+    bounds = tuple(
+        (str(name), *found) for name in names if (found := valid_bounds(ds[name])) is not None
+    )
+    return Op.make("mask_invalid", bounds=bounds, single=single) if bounds else None
 
 
 def _time_text(value: Any) -> str:
@@ -288,6 +346,9 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
     spatial = tuple(d for d in ctx.axes.spatial() if d in ctx.present())
     if sel.stride > 1 and spatial:
         ops.append(Op.make("stride", dims=spatial, step=sel.stride))
+    mask = _mask_op(ds, names, single=bool(ops) and ops[0].name == "select_variable")
+    if mask is not None and sel.invalid == "mask":
+        ops.append(mask)
     if sel.reduction != "none":
         reduction = _reduction_op(ctx, sel.reduction)
         if late_chunk:

@@ -16,10 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vstore_explorer.errors import InvalidInputError, VStoreError
 from vstore_explorer.stores.urls import bucket_and_key, scheme_of, to_url
+
+if TYPE_CHECKING:
+    from obstore.store import S3Config
 
 READ_RETRIES = 5
 """Default :attr:`Access.retries`."""
@@ -308,14 +311,13 @@ class Access:
             return LocalStore()
         if scheme == "s3":
             bucket, _ = bucket_and_key(url)
-            config: dict[str, Any] = {}
+            config: S3Config = {}
             if self.region:
                 config["region"] = self.region
             creds = self._credentials_for(url)
             if creds is not None:
-                config.update(
-                    access_key_id=creds.access_key_id, secret_access_key=creds.secret_access_key
-                )
+                config["access_key_id"] = creds.access_key_id
+                config["secret_access_key"] = creds.secret_access_key
                 if creds.session_token:
                     config["session_token"] = creds.session_token
             elif self._anonymous_for(url):

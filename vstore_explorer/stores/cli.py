@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vstore_explorer.stores.open import connect, list_groups
+    from vstore_explorer.stores.open import Credentials, connect, list_groups
 
-    credentials = "anonymous" if args.anonymous else None
+    credentials: Credentials = "anonymous" if args.anonymous else None
     handle = connect(
         args.store,
         group=args.group,

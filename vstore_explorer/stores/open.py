@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+from functools import partial
 from typing import Literal
 
 import xarray as xr
@@ -59,13 +61,13 @@ def resolve_access(link: StoreLink, credentials: Credentials = None) -> Access:
     """
     if isinstance(credentials, Access):
         return credentials
-    base = {"endpoint_url": link.endpoint_url, "region": link.region}
+    base = partial(Access, endpoint_url=link.endpoint_url, region=link.region)
     if isinstance(credentials, S3Credentials):
-        return Access(**base, credentials=credentials)
+        return base(credentials=credentials)
     if credentials == "anonymous" or (credentials is None and link.anonymous):
-        return Access(**base, anonymous=True)
+        return base(anonymous=True)
     if credentials == "earthdata":
-        return Access(**base, credentials=earthdata_credentials(link))
+        return base(credentials=earthdata_credentials(link))
     if credentials is not None:
         raise InvalidInputError(
             "credentials must be an Access, S3Credentials, 'earthdata', 'anonymous' or None"
@@ -75,7 +77,7 @@ def resolve_access(link: StoreLink, credentials: Credentials = None) -> Access:
             f"the store {link.url} reads NASA Earthdata-protected data: pass credentials='earthdata' "
             "(runs earthaccess.login()) or explicit S3 credentials"
         )
-    return Access(**base)
+    return base()
 
 
 def earthdata_credentials(link: StoreLink) -> S3Credentials:
@@ -95,7 +97,7 @@ def earthdata_credentials(link: StoreLink) -> S3Credentials:
             "Earthdata login failed: set EARTHDATA_USERNAME/EARTHDATA_PASSWORD or a ~/.netrc entry"
         )
     if link.s3_credentials_url:
-        creds = earthaccess.get_s3_credentials(endpoint=link.s3_credentials_url)
+        creds = auth.get_s3_credentials(endpoint=link.s3_credentials_url)  # not in the api
     elif link.provider:
         creds = earthaccess.get_s3_credentials(provider=link.provider)
     else:
@@ -105,7 +107,7 @@ def earthdata_credentials(link: StoreLink) -> S3Credentials:
     return S3Credentials.from_earthaccess(creds)
 
 
-def as_link(link: StoreLink | str) -> StoreLink:
+def as_link(link: StoreLink | str | os.PathLike[str]) -> StoreLink:
     """A :class:`StoreLink` from a link or a path/URL (kind inferred from the name, see
     :func:`stores.kinds.registry.guess_kind`).
 
@@ -141,7 +143,7 @@ def _version(link: StoreLink, kind: StoreKind, **asked: str | None) -> Version:
 
 
 def connect(
-    link: StoreLink | str,
+    link: StoreLink | str | os.PathLike[str],
     *,
     branch: str | None = None,
     tag: str | None = None,
@@ -171,7 +173,7 @@ def connect(
 
 
 def open_store(
-    link: StoreLink | str,
+    link: StoreLink | str | os.PathLike[str],
     *,
     branch: str | None = None,
     tag: str | None = None,
@@ -200,7 +202,7 @@ def open_store(
 
 
 def list_groups(
-    link: StoreLink | str,
+    link: StoreLink | str | os.PathLike[str],
     *,
     credentials: Credentials = None,
     branch: str | None = None,
@@ -219,7 +221,9 @@ def list_groups(
     return kind.groups(link, resolve_access(link, credentials), version)
 
 
-def list_versions(link: StoreLink | str, *, credentials: Credentials = None) -> StoreVersions:
+def list_versions(
+    link: StoreLink | str | os.PathLike[str], *, credentials: Credentials = None
+) -> StoreVersions:
     """Branches, tags and history (messages and times) of an Icechunk store.
 
     Example:

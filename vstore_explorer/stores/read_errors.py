@@ -266,12 +266,12 @@ def granule_sizes(urls: Sequence[str], access: Access) -> list[int | None]:
 
     async def size(url: str) -> int | None:
         if scheme_of(url) == "file":
-            path = local_path(url)
-            return path.stat().st_size if path.exists() else None
-        root, path = _root_and_path(url)
+            file = local_path(url)
+            return file.stat().st_size if file.exists() else None
+        root, key = _root_and_path(url)
         store = stores.setdefault(root, access.obstore_store(url))
         try:
-            return int((await obstore.head_async(store, path))["size"])
+            return int((await obstore.head_async(store, key))["size"])
         except Exception:
             return None
 

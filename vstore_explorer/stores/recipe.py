@@ -20,15 +20,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from vstore_explorer.codegen import literal
 from vstore_explorer.errors import InvalidInputError
+from vstore_explorer.stores.versions import Version
 
 if TYPE_CHECKING:
     from vstore_explorer.catalog.links import StoreLink
-    from vstore_explorer.stores.versions import Version
+    from vstore_explorer.stores.access import Access
 
 CredentialMode = Literal["none", "anonymous", "earthdata", "environment"]
 
 
-def credential_mode(link: StoreLink, access: Any) -> CredentialMode:
+def credential_mode(link: StoreLink, access: Access | None) -> CredentialMode:
     """How the script should obtain credentials, judged from the link and the Access used."""
     if link.requires_earthdata:
         return "earthdata"
@@ -49,13 +50,17 @@ def call_code(name: str, kwargs: dict[str, Any], raw: Sequence[str] = ()) -> str
 
 def earthdata_lines(link: StoreLink) -> list[str]:
     """``earthaccess.login()`` and the DAAC's temporary S3 credentials as ``creds``."""
-    lines = ["import earthaccess", "", "earthaccess.login()  # Earthdata login: ~/.netrc or prompt"]
-    if link.s3_credentials_url:
-        lines.append(
-            f"creds = earthaccess.get_s3_credentials(endpoint={literal(link.s3_credentials_url)})"
-        )
+    lines = ["import earthaccess", ""]
+    if link.s3_credentials_url:  # earthaccess.get_s3_credentials takes no endpoint: its Auth's does
+        lines += [
+            "auth = earthaccess.login()  # Earthdata login: ~/.netrc or prompt",
+            f"creds = auth.get_s3_credentials(endpoint={literal(link.s3_credentials_url)})",
+        ]
     else:
-        lines.append(f"creds = earthaccess.get_s3_credentials(provider={literal(link.provider)})")
+        lines += [
+            "earthaccess.login()  # Earthdata login: ~/.netrc or prompt",
+            f"creds = earthaccess.get_s3_credentials(provider={literal(link.provider)})",
+        ]
     return lines
 
 
@@ -80,7 +85,7 @@ def open_source(
     :func:`stores.open.connect` does; each store kind writes its own (``StoreKind.open_code``).
 
     Args:
-        version: the branch/tag/snapshot that was opened.
+        version: the branch/tag/snapshot that was opened (``None``: the default branch).
         snapshot_id: the snapshot that was actually read (pins a branch to what was shown).
         containers: the store's virtual chunk container prefixes, each authorized explicitly.
         mode: how credentials are obtained (see :func:`credential_mode`).
@@ -94,7 +99,7 @@ def open_source(
         raise InvalidInputError(f"cannot write code to open a store of kind {link.kind!r}")
     return kind.open_code(
         link,
-        version=version,
+        version=version if version is not None else Version(),
         snapshot_id=snapshot_id,
         containers=containers,
         mode=mode,

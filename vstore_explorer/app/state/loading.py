@@ -22,11 +22,12 @@ import param
 import xarray as xr
 
 from vstore_explorer.app.query import VIEWS
+from vstore_explorer.app.state.params import selector
 from vstore_explorer.app.state.store import StorePart
 from vstore_explorer.compute import Request
 from vstore_explorer.cost import Cost, CostLimitError, Limits, check
 from vstore_explorer.errors import InvalidInputError
-from vstore_explorer.plots import PlotSpec, spec
+from vstore_explorer.plots import PlotKind, PlotSpec, spec
 from vstore_explorer.selection import Selection
 
 SLOW_CHUNKS = 24  # loads above this many chunks or bytes are "longer than a moment"
@@ -57,7 +58,7 @@ def is_slow(cost: Cost) -> bool:
 class ViewsPart(StorePart):
     """The plot on show, the loaded result of each view, the cost, the code and the URL query."""
 
-    view = param.Selector(default="map", objects=list(VIEWS), doc="The plot on show")
+    view: PlotKind = selector(default="map", objects=list(VIEWS), doc="The plot on show")
     coastlines = param.Boolean(default=True, doc="Coastlines on maps, and in their scripts")
     cost_text = param.String(default="", doc="Cost of the current view's selection")
     needs_confirmation = param.Boolean(default=False, doc="Above the limits: load only if asked")
@@ -129,7 +130,8 @@ class ViewsPart(StorePart):
             check(cost, self.limits)
         except CostLimitError as exc:
             if not confirmed:
-                return self._ask_confirmation(request, exc)
+                self._ask_confirmation(request, exc)
+                return None
         if self.defer is not None and is_slow(cost):
             self.param.update(
                 busy=True, progress=0, needs_confirmation=False, status=f"Loading the {view}…"
@@ -138,7 +140,7 @@ class ViewsPart(StorePart):
             return None
         return self._load(view, request, confirmed)
 
-    def _load_if_current(self, view: str, request: Request, confirmed: bool) -> None:
+    def _load_if_current(self, view: PlotKind, request: Request, confirmed: bool) -> None:
         """A deferred load, skipped when the user has changed the view or selection meanwhile."""
         try:
             current = self.view == view and self.view_selection(view) == request.selection
@@ -157,7 +159,10 @@ class ViewsPart(StorePart):
             alert_level="warning",
         )
         try:
-            plot = spec(request.lazy(), self.view)
+            lazy = request.lazy()
+            if not isinstance(lazy, xr.DataArray):
+                raise InvalidInputError("the explorer plots one variable at a time")
+            plot = spec(lazy, self.view)
             self.code = request.code(plot, coastlines=self._coastlines(self.view))
         except Exception as exc2:
             self._fail(exc2)
@@ -168,7 +173,7 @@ class ViewsPart(StorePart):
         """Load the current view although it is above the limits (the confirmation step)."""
         return self.refresh(confirmed=True)
 
-    def _load(self, view: str, request: Request, confirmed: bool) -> ViewResult | None:
+    def _load(self, view: PlotKind, request: Request, confirmed: bool) -> ViewResult | None:
         started = time.perf_counter()
         self.param.update(busy=True, progress=0, needs_confirmation=False)
         try:

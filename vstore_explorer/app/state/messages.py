@@ -17,6 +17,7 @@ import logging
 import param
 
 from vstore_explorer.app.state.changes import ChangesPart
+from vstore_explorer.app.state.params import selector
 from vstore_explorer.errors import VStoreError
 
 LOG = logging.getLogger("vstore_explorer.app")
@@ -38,7 +39,7 @@ class MessagesPart(ChangesPart):
     """The alert, the status line and the progress of a load."""
 
     alert = param.String(default="", doc="Message shown to the user (errors, warnings)")
-    alert_level = param.Selector(default="danger", objects=["danger", "warning", "info"])
+    alert_level: str = selector(default="danger", objects=["danger", "warning", "info"])
     status = param.String(default="", doc="One line about the last action")
     busy = param.Boolean(default=False)
     progress = param.Integer(default=0, bounds=(0, 100))

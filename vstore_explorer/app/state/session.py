@@ -25,6 +25,7 @@ from vstore_explorer.app.state.downloads import DownloadsPart
 from vstore_explorer.app.state.search import SearchPart
 from vstore_explorer.app.state.subset import SUBSET_PARAMS
 from vstore_explorer.cost import Limits
+from vstore_explorer.stores.open import Credentials
 
 OPENING = frozenset({"store", "version", "group"})
 RESHAPING = frozenset({*SUBSET_PARAMS, "handle"})
@@ -38,7 +39,7 @@ class ExplorerState(SearchPart, DownloadsPart):
         catalog: Any,
         *,
         limits: Limits | None = None,
-        credentials: Any = None,
+        credentials: Credentials = None,
         **params: Any,
     ) -> None:
         super().__init__(**params)

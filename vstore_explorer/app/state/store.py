@@ -12,29 +12,49 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import param
 
 from vstore_explorer.app.query import parse_version
+from vstore_explorer.app.state.params import selector
 from vstore_explorer.app.state.subset import SubsetPart
 from vstore_explorer.catalog.links import StoreLink
 from vstore_explorer.catalog.records import Collection
-from vstore_explorer.stores.open import GroupChoiceError, StoreHandle, connect, list_versions
+from vstore_explorer.stores.open import (
+    Credentials,
+    GroupChoiceError,
+    StoreHandle,
+    connect,
+    list_versions,
+)
 
 
 class StorePart(SubsetPart):
     """The collection, the store kind and version, the open handle (``credentials``: session's)."""
 
     collection = param.ClassSelector(class_=Collection, default=None, allow_None=True)
-    store = param.Selector(default=None, objects=[], allow_None=True, doc="Virtual store kind")
-    version = param.Selector(default=None, objects=[], allow_None=True, doc="Store version")
-    group = param.Selector(
+    store: str | None = selector(
+        default=None, objects=[], allow_None=True, doc="Virtual store kind"
+    )
+    version: str | None = selector(default=None, objects=[], allow_None=True, doc="Store version")
+    group: str | None = selector(
         default=None, objects=[], allow_None=True, check_on_set=False, doc="Store group"
     )
     handle = param.ClassSelector(class_=StoreHandle, default=None, allow_None=True)
 
-    credentials: Any
+    credentials: Credentials
+
+    if TYPE_CHECKING:  # from SearchPart, beside this part in the session
+
+        @property
+        def results(self) -> list[Collection]: ...
+
+        def find_collection(self, key: str) -> Collection | None: ...
+
+        @staticmethod
+        def key_of(collection: Collection) -> str: ...
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -42,23 +62,24 @@ class StorePart(SubsetPart):
 
     def select_collection(self, collection: Collection | str | int | None) -> bool:
         """Pick a collection (record, key or row of ``results``) and open its first store."""
+        record: Collection | None
         if isinstance(collection, int):
             results = getattr(self, "results", [])
-            collection = results[collection] if 0 <= collection < len(results) else None
-        if isinstance(collection, str):
-            collection = self.find_collection(collection)  # type: ignore[attr-defined]
-        if collection is None:
+            record = results[collection] if 0 <= collection < len(results) else None
+        elif isinstance(collection, str):
+            record = self.find_collection(collection)
+        else:
+            record = collection
+        if record is None:
             self._fail("no such collection in the results; search again")
             return False
-        kinds = list(dict.fromkeys(link.kind for link in collection.stores))
+        kinds = list(dict.fromkeys(link.kind for link in record.stores))
         with self.holding():  # the store is opened below, once
             self.param.store.objects = kinds
             self.param.group.objects = []
-            self.param.update(collection=collection, store=kinds[0] if kinds else None, group=None)
+            self.param.update(collection=record, store=kinds[0] if kinds else None, group=None)
         if not kinds:
-            self._fail(
-                f"{collection.short_name} has no virtual store this explorer can open", "info"
-            )
+            self._fail(f"{record.short_name} has no virtual store this explorer can open", "info")
             return False
         return self._open()
 
@@ -108,13 +129,21 @@ class StorePart(SubsetPart):
     def _connect(self, link: StoreLink, version: dict[str, str]) -> StoreHandle:
         """Open the chosen group; a store of several groups, none chosen yet, opens its first
         (the group picker lists the others)."""
+        open_group = partial(
+            connect,
+            link,
+            credentials=self.credentials,
+            branch=version.get("branch"),
+            tag=version.get("tag"),
+            snapshot=version.get("snapshot"),
+        )
         try:
-            return connect(link, credentials=self.credentials, group=self.group or None, **version)
+            return open_group(group=self.group or None)
         except GroupChoiceError as exc:
-            return connect(link, credentials=self.credentials, group=exc.groups[0], **version)
+            return open_group(group=exc.groups[0])
 
     def _set_handle(self, handle: StoreHandle, *, version: str | None) -> None:
-        owner = self.key_of(self.collection) if self.collection else handle.link.url  # type: ignore[attr-defined]
+        owner = self.key_of(self.collection) if self.collection else handle.link.url
         same = self.handle is not None and self._subset_of == owner  # another group or version
         self._subset_of = owner
         with self.holding():  # the new choices first: widgets resetting to them are not reacted to
@@ -125,5 +154,10 @@ class StorePart(SubsetPart):
             updates["version"] = version
         # one update: the session's watcher reacts once to the new handle and its subset
         self.param.update(handle=handle, **updates)
-        if not self.param.variable.objects:
-            self._fail(f"{handle.link.url} has no variable on a latitude/longitude grid", "info")
+        if self.variable is None:  # (param keeps a None among the choices: ask the value)
+            where = f"{handle.link.url}, group {handle.group}" if handle.group else handle.link.url
+            self._fail(
+                f"{where} has no variable on a 1-D latitude/longitude grid, which the explorer "
+                "draws; open it in Python with vx.open_store to work with its other axes",
+                "info",
+            )

@@ -21,6 +21,7 @@ import param
 import xarray as xr
 
 from vstore_explorer.app.state.messages import MessagesPart
+from vstore_explorer.app.state.params import selector
 from vstore_explorer.axes import Axes, find_axes
 from vstore_explorer.catalog.records import Collection
 from vstore_explorer.errors import InvalidInputError
@@ -40,6 +41,7 @@ SUBSET_PARAMS = (
     "lat",
     "level",
     "stride",
+    "mask_invalid",
 )
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _AUXILIARY = ("error", "mask", "flag", "flags", "uncertainty", "quality", "qc", "count")
@@ -55,10 +57,10 @@ def time_labels(index: pd.Index) -> list[str]:
 class SubsetPart(MessagesPart):
     """The subset parameters, the axes and time steps of the open store."""
 
-    variable = param.Selector(default=None, objects=[], allow_None=True)
-    time_start = param.Selector(default=None, objects=[], allow_None=True, label="From")
-    time_end = param.Selector(default=None, objects=[], allow_None=True, label="To")
-    where = param.Selector(
+    variable: str | None = selector(default=None, objects=[], allow_None=True)
+    time_start: str | None = selector(default=None, objects=[], allow_None=True, label="From")
+    time_end: str | None = selector(default=None, objects=[], allow_None=True, label="To")
+    where: str = selector(
         default="all", objects=["all", "box", "point"], doc="Whole grid, a box or a point"
     )
     west = param.Number(default=None, allow_None=True, doc="Box west longitude")
@@ -67,9 +69,12 @@ class SubsetPart(MessagesPart):
     north = param.Number(default=None, allow_None=True, doc="Box north latitude")
     lon = param.Number(default=None, allow_None=True, doc="Point longitude")
     lat = param.Number(default=None, allow_None=True, doc="Point latitude")
-    level = param.Selector(default=None, objects=[], allow_None=True, doc="Vertical level")
+    level: float | None = selector(default=None, objects=[], allow_None=True, doc="Vertical level")
     stride = param.Integer(default=1, bounds=(1, 64), doc="Keep one grid point in N (preview)")
-    map_time = param.Selector(default=None, objects=[], allow_None=True, label="Map time")
+    mask_invalid = param.Boolean(
+        default=True, doc="Mask values outside the CF valid range (as netCDF4 reads them)"
+    )
+    map_time: str | None = selector(default=None, objects=[], allow_None=True, label="Map time")
 
     handle: StoreHandle | None
     collection: Collection | None
@@ -94,12 +99,12 @@ class SubsetPart(MessagesPart):
             time_range = (self.time_start, self.time_end)
         bbox = point = None
         if self.where == "box":
-            corners = (self.west, self.south, self.east, self.north)
-            if any(v is None for v in corners):
+            west, south, east, north = self.west, self.south, self.east, self.north
+            if west is None or south is None or east is None or north is None:
                 raise InvalidInputError(
                     "the box needs west, south, east and north (or draw it on the map)"
                 )
-            bbox = corners
+            bbox = (west, south, east, north)
         elif self.where == "point":
             if self.lon is None or self.lat is None:
                 raise InvalidInputError(
@@ -113,6 +118,7 @@ class SubsetPart(MessagesPart):
             point=point,
             level=self.level,
             stride=self.stride,
+            invalid="mask" if self.mask_invalid else "keep",
         )
 
     # -- map interactions -------------------------------------------------------------------------
@@ -153,7 +159,7 @@ class SubsetPart(MessagesPart):
         updates["time_start"] = updates["time_start"] or (times[0] if times else None)
         updates["time_end"] = updates["time_end"] or (times[-1] if times else None)
         if not same:
-            updates |= {"where": "all", "stride": 1, "map_time": None}
+            updates |= {"where": "all", "stride": 1, "map_time": None, "mask_invalid": True}
         return updates
 
     def _default_variable(self, ds: xr.Dataset, variables: list[str]) -> str | None:

@@ -345,14 +345,15 @@ def _variables_attribute(variables: Any) -> dict[str, str] | None:
         raise InvalidInputError("variables must be a sequence of variable names or descriptions")
     entries = []
     for v in variables:
+        raw: object  # the name as given: checked by valid_text below
         if isinstance(v, str):
-            name, long_name, units = v, None, None
+            raw, long_name, units = v, None, None
         elif isinstance(v, Mapping):
-            name, long_name, units = v.get("name"), v.get("long_name"), v.get("units")
+            raw, long_name, units = v.get("name"), v.get("long_name"), v.get("units")
         else:
-            name = getattr(v, "name", None)
+            raw = getattr(v, "name", None)
             long_name, units = getattr(v, "long_name", None), getattr(v, "units", None)
-        name = valid_text(name, "variable name", 80)
+        name = valid_text(raw, "variable name", 80)
         detail = ", ".join(str(x) for x in (long_name, units) if x)
         entries.append((name, f"{name} ({detail})" if detail else name))
     if not entries:

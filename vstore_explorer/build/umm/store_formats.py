@@ -34,6 +34,7 @@ __all__ = [
 def store_related_url(link: StoreLink, size_bytes: int | None) -> dict[str, Any]:
     """The UMM-C RelatedUrl of one virtual store (``size_bytes=None``: size not provided)."""
     spec = store_format(link)
+    size: float
     if size_bytes is None:
         size, unit = 0, "MB"  # CMR's convention for "size not provided"
     else:

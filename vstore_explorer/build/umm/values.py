@@ -22,7 +22,6 @@ from vstore_explorer.errors import InvalidInputError
 UMM_C_VERSION = "1.18.6"
 UMM_G_VERSION = "1.6.7"
 UMM_JSON_FORMAT = "application/vnd.nasa.cmr.umm+json"
-VIRTUAL_COLLECTION = "VIRTUAL COLLECTION"
 
 URL_SCHEMES: tuple[str, ...] = ("file", "s3", "http", "https")
 GRANULE_SPATIAL_REPRESENTATIONS: tuple[str, ...] = ("CARTESIAN", "GEODETIC", "NO_SPATIAL")
