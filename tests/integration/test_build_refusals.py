@@ -266,3 +266,58 @@ def test_build_on_a_local_dask_cluster_of_separate_processes(gldas_files, tmp_pa
             direct = nc[VAR][0].filled(np.nan)
         np.testing.assert_array_equal(ds[VAR].isel(time=i).values, direct)
         np.testing.assert_array_equal(refs[VAR].isel(time=i).values, direct)
+
+
+@pytest.mark.slow
+def test_build_on_a_cluster_whose_scheduler_and_workers_are_their_own_processes(
+    gldas_files, tmp_path
+):
+    """``vstore-explorer build --dask-scheduler`` against a scheduler and a worker started as
+    separate ``dask`` processes on 127.0.0.1, as on a real cluster."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from distributed import Client
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"], **quiet
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
+         "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"],
+        **quiet,
+    )  # fmt: skip
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(1, timeout=60)
+            # the worker is a process of its own (the nanny's child), not this one or the scheduler
+            pids = set(client.run(os.getpid).values())
+            assert pids and pids.isdisjoint({os.getpid(), scheduler.pid})
+        started = time.perf_counter()
+        argv = [
+            "build",
+            *map(str, gldas_files),
+            "--store",
+            str(tmp_path / "c.icechunk"),
+            "--dask-scheduler",
+            address,
+        ]
+        assert main(argv) == 0
+        assert time.perf_counter() - started < 300
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+            proc.wait(timeout=30)
+    ds = connect(tmp_path / "c.icechunk").dataset
+    for i, path in enumerate(gldas_files):
+        with netCDF4.Dataset(path) as nc:
+            np.testing.assert_array_equal(ds[VAR].isel(time=i).values, nc[VAR][0].filled(np.nan))
