@@ -88,9 +88,27 @@ class Request:
         """Chunks and bytes the request reads (see :func:`cost_of`)."""
         return self._cached(("cost", exact), lambda: _estimate(self.handle, self.ops, exact=exact))
 
+    def _split(self) -> tuple[tuple[Op, ...], tuple[Op, ...]]:
+        """(the ops run before reading, the ops run on what was read). The CF valid-range mask
+        is elementwise: on data not backed by dask (no reduction) xarray's ``where`` would read
+        it at once, so it runs after the read; before a reduction the data is dask, and it runs
+        lazily in place."""
+        ops = self.ops
+        lazy_data = any(op.name == "chunk" for op in ops) or self.handle.chunks is not None
+        if ops and ops[-1].name == "mask_invalid" and not lazy_data:
+            return ops[:-1], ops[-1:]
+        return ops, ()
+
     def lazy(self) -> xr.DataArray | xr.Dataset:
-        """The lazy result (nothing is read)."""
-        return self._cached("lazy", lambda: execute(self.handle.dataset, self.ops))
+        """The lazy result (nothing is read; a valid-range mask on data without dask makes it
+        dask-backed, so that the mask stays lazy too)."""
+
+        def make() -> xr.DataArray | xr.Dataset:
+            before, after = self._split()
+            obj = execute(self.handle.dataset, before)
+            return execute(obj.chunk(), after) if after else obj
+
+        return self._cached("lazy", make)
 
     def describe(self) -> list[str]:
         """One plain-English line per op."""
@@ -113,7 +131,11 @@ class Request:
         then computed, on ``client`` (a ``distributed.Client``) when given."""
         self.check(limits)
         try:
-            return compute(self.lazy(), client=client, progress=progress)
+            before, after = self._split()
+            if not after:
+                return compute(self.lazy(), client=client, progress=progress)
+            read = compute(execute(self.handle.dataset, before), client=client, progress=progress)
+            return execute(read, after)
         except Exception as exc:  # a granule gone or refused: say which, for which variable
             clear = self.handle.read_error(exc)
             if clear is None:

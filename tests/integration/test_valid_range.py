@@ -74,22 +74,3 @@ def test_the_exported_script_masks_the_same_values(ascat, tmp_path):
     subprocess.run([sys.executable, str(script)], check=True, timeout=300, capture_output=True)
     np.testing.assert_array_equal(np.load(out), load(handle, sel).values)
     np.testing.assert_allclose(np.load(out), _netcdf4(granule, "bs_distance"), equal_nan=True)
-
-
-def test_an_area_mean_matches_a_float64_netcdf4_computation(fixtures_dir, tmp_path):
-    """cos(latitude) weights in float64 (the float32 latitude of GAMSSA made them float32)."""
-    (granule,) = sorted((fixtures_dir / "granules" / "gamssa_ghrsst_l4").glob("*.nc"))
-    store = tmp_path / "gamssa.icechunk"
-    build_icechunk([granule], str(store))
-    box = (-60.0, -30.0, 40.0, 45.0)
-    sel = Selection(variables=("analysed_sst",), bbox=box, reduction="area_mean")
-    mean = float(load(connect(store), sel).values.ravel()[0])
-    with netCDF4.Dataset(granule) as nc:
-        lat, lon = nc["lat"][:].astype("f8"), nc["lon"][:].astype("f8")
-        rows = (lat >= box[1]) & (lat <= box[3])
-        cols = (lon >= box[0]) & (lon <= box[2])
-        sst = nc["analysed_sst"][0][np.ix_(rows, cols)].astype("f8")
-    weights = np.broadcast_to(np.cos(np.deg2rad(lat[rows]))[:, None], sst.shape)
-    valid = ~np.ma.getmaskarray(sst)
-    direct = float((sst.filled(0) * weights)[valid].sum() / weights[valid].sum())
-    assert mean == pytest.approx(direct, rel=1e-9)

@@ -54,7 +54,7 @@ def _kind(op: Op) -> OpKind:
     return KINDS[op.name]
 
 
-def execute(ds: xr.Dataset, ops: Iterable[Op]) -> xr.Dataset | xr.DataArray:
+def execute(ds: xr.Dataset | xr.DataArray, ops: Iterable[Op]) -> xr.Dataset | xr.DataArray:
     """Apply ``ops`` to ``ds`` lazily (never loads data variables); ``ds`` is not modified.
 
     Example:
