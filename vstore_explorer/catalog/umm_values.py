@@ -24,6 +24,16 @@ _SIZE_UNITS = MappingProxyType(
     {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "PB": 1024**5}
 )
 
+KEYWORD_LEVELS: tuple[str, ...] = (  # UMM-CMN ScienceKeyword levels, read and written in order
+    "Category",
+    "Topic",
+    "Term",
+    "VariableLevel1",
+    "VariableLevel2",
+    "VariableLevel3",
+    "DetailedVariable",
+)
+
 
 def freeze(value: Any) -> Any:
     """A deep read-only copy: dicts become ``MappingProxyType``, lists become tuples."""
@@ -114,19 +124,10 @@ def _collection_time(umm: Mapping[str, Any]) -> tuple[datetime | None, datetime 
 
 
 def _science_keywords(umm: Mapping[str, Any]) -> tuple[str, ...]:
-    levels = (
-        "Category",
-        "Topic",
-        "Term",
-        "VariableLevel1",
-        "VariableLevel2",
-        "VariableLevel3",
-        "DetailedVariable",
-    )
     out = []
     for kw in _list(umm.get("ScienceKeywords"), "ScienceKeywords"):
         if isinstance(kw, Mapping):
-            out.append(" > ".join(_text(kw.get(k)) for k in levels if _text(kw.get(k))))
+            out.append(" > ".join(_text(kw.get(k)) for k in KEYWORD_LEVELS if _text(kw.get(k))))
     return tuple(k for k in out if k)
 
 

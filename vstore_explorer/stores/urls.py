@@ -50,6 +50,16 @@ def local_path(url: str) -> Path:
     return Path(unquote(parts.path))
 
 
+def path_or_url(url: str) -> str:
+    """What fsspec and zarr open: the local path of a ``file://`` URL, any other URL as it is.
+
+    Example:
+        >>> path_or_url("file:///data/refs.json"), path_or_url("s3://bucket/refs.json")
+        ('/data/refs.json', 's3://bucket/refs.json')
+    """
+    return str(local_path(url)) if scheme_of(url) == "file" else url
+
+
 def parent_prefix(url: str) -> str:
     """The folder prefix (ending in ``/``) that contains ``url``."""
     url = to_url(url)

@@ -24,17 +24,8 @@ from vstore_explorer.build.umm.values import (
     valid_text,
 )
 from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.catalog.umm_values import KEYWORD_LEVELS
 from vstore_explorer.errors import InvalidInputError
-
-_KEYWORD_LEVELS = (
-    "Category",
-    "Topic",
-    "Term",
-    "VariableLevel1",
-    "VariableLevel2",
-    "VariableLevel3",
-    "DetailedVariable",
-)
 
 
 def collection_umm(
@@ -233,13 +224,13 @@ def _science_keywords(keywords: Any) -> list[dict[str, str]]:
     out = []
     for kw in keywords:
         if isinstance(kw, Mapping):
-            unknown = set(kw) - set(_KEYWORD_LEVELS)
+            unknown = set(kw) - set(KEYWORD_LEVELS)
             if unknown:
                 raise InvalidInputError(
                     f"science keyword {dict(kw)!r} has unknown key(s) {sorted(unknown)}; "
-                    f"use {', '.join(_KEYWORD_LEVELS)}"
+                    f"use {', '.join(KEYWORD_LEVELS)}"
                 )
-            levels = [kw.get(k) for k in _KEYWORD_LEVELS]
+            levels = [kw.get(k) for k in KEYWORD_LEVELS]
             while levels and levels[-1] is None:
                 levels.pop()
         elif isinstance(kw, str):
@@ -248,14 +239,14 @@ def _science_keywords(keywords: Any) -> list[dict[str, str]]:
             levels = list(kw)
         else:
             raise InvalidInputError(f"science keyword {kw!r} must be a string, sequence or mapping")
-        if not 3 <= len(levels) <= len(_KEYWORD_LEVELS):
+        if not 3 <= len(levels) <= len(KEYWORD_LEVELS):
             raise InvalidInputError(
                 f"science keyword {kw!r} needs 3 to 7 levels (Category > Topic > Term > ...)"
             )
         out.append(
             {
                 name: valid_text(value, f"science keyword {name}", 80)
-                for name, value in zip(_KEYWORD_LEVELS, levels, strict=False)
+                for name, value in zip(KEYWORD_LEVELS, levels, strict=False)
             }
         )
     return out

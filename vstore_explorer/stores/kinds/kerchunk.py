@@ -31,7 +31,7 @@ from vstore_explorer.stores.recipe import (
     group_code,
     s3fs_options,
 )
-from vstore_explorer.stores.urls import local_path, scheme_of, to_url
+from vstore_explorer.stores.urls import path_or_url, scheme_of, to_url
 from vstore_explorer.stores.versions import Version
 
 _UNREACHABLE_TYPES = frozenset(
@@ -48,7 +48,7 @@ def storage_options(link: StoreLink, access: Access) -> dict[str, Any]:
         {'fo': '/data/refs.json', 'remote_protocol': 's3', 'remote_options': {'anon': True}}
     """
     url = to_url(link.url)
-    options: dict[str, Any] = {"fo": _fo(url)}
+    options: dict[str, Any] = {"fo": path_or_url(url)}
     target = access.fsspec_options(url)
     if target:
         options["target_options"] = target
@@ -61,17 +61,13 @@ def storage_options(link: StoreLink, access: Access) -> dict[str, Any]:
     return options
 
 
-def _fo(url: str) -> str:
-    return str(local_path(url)) if scheme_of(url) == "file" else url
-
-
 def _remote_protocol(link: StoreLink, access: Access) -> str | None:
     """The protocol of the granules the references point to (read from the first chunk reference)."""
     import fsspec
 
     url = to_url(link.url)
     refs = fsspec.filesystem(
-        "reference", fo=_fo(url), target_options=access.fsspec_options(url)
+        "reference", fo=path_or_url(url), target_options=access.fsspec_options(url)
     ).references
     if isinstance(refs, dict):
         candidates = [v for k, v in refs.items() if not k.rsplit("/", 1)[-1].startswith(".")]
@@ -226,7 +222,7 @@ def open_code(
 ) -> str:
     """``xr.open_dataset("reference://", engine="zarr", ...)`` with the same storage options."""
     url = to_url(link.url)
-    options: dict[str, Any] = {"fo": _fo(url)}
+    options: dict[str, Any] = {"fo": path_or_url(url)}
     on_s3 = scheme_of(url) == "s3" or bool(link.endpoint_url)
     if on_s3 or mode == "earthdata":
         # the references and the granules they point to are read with s3fs: both need the

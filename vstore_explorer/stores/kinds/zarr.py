@@ -20,12 +20,8 @@ from vstore_explorer.stores.groups import groups_in, has_group, pick_group
 from vstore_explorer.stores.handle import ChunksArg, StoreHandle, StoreOpenError
 from vstore_explorer.stores.kinds import StoreKind
 from vstore_explorer.stores.recipe import CredentialMode, chunks_code, group_code, s3fs_options
-from vstore_explorer.stores.urls import local_path, scheme_of, to_url
+from vstore_explorer.stores.urls import path_or_url, scheme_of, to_url
 from vstore_explorer.stores.versions import Version
-
-
-def _path(url: str) -> str:
-    return str(local_path(url)) if scheme_of(url) == "file" else url
 
 
 def _root(link: StoreLink, access: Access) -> tuple[Any, str, dict[str, Any] | None]:
@@ -34,7 +30,11 @@ def _root(link: StoreLink, access: Access) -> tuple[Any, str, dict[str, Any] | N
     url = to_url(link.url)
     options = access.fsspec_options(url) or None
     try:
-        return zarr.open_group(_path(url), mode="r", storage_options=options), _path(url), options
+        return (
+            zarr.open_group(path_or_url(url), mode="r", storage_options=options),
+            path_or_url(url),
+            options,
+        )
     except FileNotFoundError as exc:
         raise StoreOpenError(f"no Zarr store at {link.url}") from exc
 
@@ -76,7 +76,7 @@ def open_code(
     options = s3fs_options(link, mode) if scheme_of(url) == "s3" else {}
     extra = f", storage_options={literal(options)}" if options else ""
     return (
-        f"ds = xr.open_zarr({literal(_path(url))}, {group_code(group)}consolidated=None, "
+        f"ds = xr.open_zarr({literal(path_or_url(url))}, {group_code(group)}consolidated=None, "
         f"chunks={chunks_code(chunks)}{extra})"
     )
 
