@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -91,10 +91,31 @@ class Axes:
     lon_convention: LonConvention | None = None
     cftime: bool = False
     calendar: str | None = None
+    geo_lat: str | None = None
+    geo_lon: str | None = None
+    y: str | None = None
+    x: str | None = None
+    geo_coords: bool = True
 
     def spatial(self) -> tuple[str, ...]:
-        """The horizontal dimension names present, latitude first."""
+        """The horizontal dimension names present, latitude (or the grid's rows) first."""
+        if self.curvilinear:
+            return (str(self.y), str(self.x))
         return tuple(d for d in (self.lat, self.lon) if d is not None)
+
+    @property
+    def curvilinear(self) -> bool:
+        """The grid is located by 2-D latitude/longitude arrays (a swath or curvilinear grid):
+        ``geo_lat``/``geo_lon`` name them, ``y``/``x`` are their row and column dimensions and
+        ``geo_coords`` says whether they are coordinates (else data variables to promote)."""
+        return self.geo_lat is not None and self.lat is None
+
+    @property
+    def grid(self) -> str | None:
+        """``"regular"`` (1-D lat/lon), ``"curvilinear"`` (2-D lat/lon) or ``None``."""
+        if self.lat is not None and self.lon is not None:
+            return "regular"
+        return "curvilinear" if self.curvilinear else None
 
 
 def _attr(coord: xr.DataArray, key: str) -> str:
@@ -152,12 +173,64 @@ def _name_kind(name: str, coord: xr.DataArray) -> str | None:
     return None
 
 
+def _convention(lon: xr.DataArray) -> LonConvention:
+    values = np.asarray(lon.values, dtype=float)
+    finite = values[np.isfinite(values)]
+    is_360 = finite.size > 0 and finite.min() >= 0 and finite.max() > 180
+    return "0..360" if is_360 else "-180..180"
+
+
 def _dimension_coords(obj: xr.Dataset | xr.DataArray) -> list[tuple[Hashable, xr.DataArray]]:
     return [
         (dim, obj.coords[dim])
         for dim in obj.dims
         if dim in obj.coords and obj.coords[dim].dims == (dim,)
     ]
+
+
+def _geo_kind(name: str, var: xr.DataArray) -> str | None:
+    """``lat``/``lon`` for a 2-D (or more) geolocation array, from CF metadata or its name."""
+    if var.ndim < 2 or not np.issubdtype(var.dtype, np.number):
+        return None
+    standard, units, lowered = _attr(var, "standard_name"), _units(var), name.lower()
+    if standard == "latitude" or units in _LAT_UNITS:
+        return "lat"
+    if standard == "longitude" or units in _LON_UNITS:
+        return "lon"
+    if units in _DEGREE_UNITS and lowered in _LAT_NAMES[:-1]:
+        return "lat"
+    if units in _DEGREE_UNITS and lowered in _LON_NAMES[:-1]:
+        return "lon"
+    return None
+
+
+def _geolocation(obj: xr.Dataset | xr.DataArray, time: str | None) -> dict[str, Any]:
+    """The 2-D latitude/longitude pair locating a grid: same dimensions, the last two horizontal
+    (any before them must be the time axis: a store of swaths). Coordinates are preferred."""
+    candidates = list(obj.coords.items())
+    if isinstance(obj, xr.Dataset):
+        candidates += list(obj.data_vars.items())
+    pairs: dict[tuple[Hashable, ...], dict[str, tuple[str, bool]]] = {}
+    for name, var in candidates:
+        if not isinstance(name, str):
+            continue
+        kind = _geo_kind(name, var)
+        leading = var.dims[:-2]
+        if kind is None or any(d != time for d in leading):
+            continue
+        found = pairs.setdefault(var.dims, {})
+        found.setdefault(kind, (name, name in obj.coords))
+    for dims, found in pairs.items():
+        if "lat" in found and "lon" in found:
+            (lat, lat_coord), (lon, lon_coord) = found["lat"], found["lon"]
+            return {
+                "geo_lat": lat,
+                "geo_lon": lon,
+                "y": str(dims[-2]),
+                "x": str(dims[-1]),
+                "geo_coords": lat_coord and lon_coord,
+            }
+    return {}
 
 
 def find_axes(obj: xr.Dataset | xr.DataArray) -> Axes:
@@ -189,10 +262,7 @@ def find_axes(obj: xr.Dataset | xr.DataArray) -> Axes:
         lat_descending = bool(values.size > 1 and values[0] > values[-1])
     lon_convention: LonConvention | None = None
     if lon is not None:
-        values = np.asarray(obj.coords[lon].values, dtype=float)
-        finite = values[np.isfinite(values)]
-        is_360 = finite.size > 0 and finite.min() >= 0 and finite.max() > 180
-        lon_convention = "0..360" if is_360 else "-180..180"
+        lon_convention = _convention(obj.coords[lon])
     cftime, calendar = False, None
     if time is not None:
         index = obj.indexes.get(time)
@@ -201,7 +271,13 @@ def find_axes(obj: xr.Dataset | xr.DataArray) -> Axes:
         else:
             encoded = obj.coords[time].encoding.get("calendar")
             calendar = str(encoded) if isinstance(encoded, str) else "proleptic_gregorian"
+    geo: dict[str, Any] = {}
+    if lat is None or lon is None:
+        geo = _geolocation(obj, time)
+        if geo:
+            lon_convention = _convention(obj[geo["geo_lon"]])
     return Axes(
+        **geo,
         time=time,
         lat=lat,
         lon=lon,

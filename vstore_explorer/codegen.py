@@ -15,8 +15,10 @@ Example:
 from __future__ import annotations
 
 import ast
+import inspect
 import keyword
-from collections.abc import Iterable, Mapping
+import textwrap
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import black
@@ -24,8 +26,27 @@ import black
 from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.literals import comment_text, identifier, literal
 from vstore_explorer.ops import KINDS, Op
+from vstore_explorer.plots import float_coords
 
 __all__ = ["comment_text", "literal", "render_op", "render_ops", "render_script"]
+
+
+def helper_source(fn: Callable[..., Any]) -> str:
+    """The source of a helper an op's code calls, without type annotations (a script defines it
+    and runs as is, whatever it imports).
+
+    Example:
+        >>> from vstore_explorer.geodesy import in_box
+        >>> helper_source(in_box).splitlines()[0]
+        'def in_box(obj, lat, lon, west, south, east, north):'
+    """
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.returns = None
+            for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+                arg.annotation = None
+    return ast.unparse(tree)
 
 
 def render_op(op: Op, source: str) -> str:
@@ -53,7 +74,7 @@ def render_ops(ops: Iterable[Op], source: str = "ds", target: str = "result") ->
     return "\n".join(lines)
 
 
-def _plot_call(method: str, kwargs: Mapping[str, Any]) -> str:
+def _plot_call(method: str, kwargs: Mapping[str, Any], float64: tuple[str, ...] = ()) -> str:
     identifier(method, "plot method")
     if method.startswith("_"):
         raise InvalidInputError(f"plot method must be a public hvplot method, got {method!r}")
@@ -70,7 +91,11 @@ def _plot_call(method: str, kwargs: Mapping[str, Any]) -> str:
             other[key] = value
     if other:
         named.append(f"**{literal(other)}")
-    return f"plot = result.hvplot.{method}({', '.join(named)})"
+    source = "result"
+    if float64:
+        cast = ", ".join(f'{literal(n)}: result[{literal(n)}].astype("float64")' for n in float64)
+        source = f"result.assign_coords({{{cast}}})"
+    return f"plot = {source}.hvplot.{method}({', '.join(named)})"
 
 
 def _coastline_overlay(kwargs: Mapping[str, Any]) -> str:
@@ -119,12 +144,15 @@ def render_script(
     if plot is not None:
         imports.append("import hvplot.xarray  # noqa: F401")
     parts.append("\n".join(imports))
+    helpers = dict.fromkeys(fn for op in ops for fn in KINDS[op.name].helpers)
+    if helpers:
+        parts.append("\n\n".join(helper_source(fn) for fn in helpers))
     parts.append(str(open_code).strip())
     parts.append(render_ops(ops) + "\nresult")
     if plot is not None:
         if not isinstance(plot, tuple | list) or len(plot) != 2:
             raise InvalidInputError(f"plot must be (method, options), got {plot!r}")
-        parts.append(_plot_call(*plot))
+        parts.append(_plot_call(*plot, float_coords((plot[0], plot[1]))))
         if coastlines:
             parts.append(_coastline_overlay(plot[1]))
     source = "\n\n".join(parts) + "\n"

@@ -25,6 +25,7 @@ import xarray as xr
 from vstore_explorer.catalog.links import StoreLink
 from vstore_explorer.codegen import render_script
 from vstore_explorer.cost import MAX_EXACT_KEYS, Cost, Limits, check, estimate
+from vstore_explorer.ops import KINDS as OP_KINDS
 from vstore_explorer.ops import Op, describe, execute, plan
 from vstore_explorer.selection import Selection
 from vstore_explorer.stores.kinds.registry import KINDS
@@ -89,15 +90,18 @@ class Request:
         return self._cached(("cost", exact), lambda: _estimate(self.handle, self.ops, exact=exact))
 
     def _split(self) -> tuple[tuple[Op, ...], tuple[Op, ...]]:
-        """(the ops run before reading, the ops run on what was read). The CF valid-range mask
-        is elementwise: on data not backed by dask (no reduction) xarray's ``where`` would read
-        it at once, so it runs after the read; before a reduction the data is dask, and it runs
-        lazily in place."""
+        """(the ops run before reading, the ops run on what was read). The trailing elementwise
+        masks (CF valid range, a box on a curvilinear grid): on data not backed by dask (no
+        reduction) xarray's ``where`` would read at once, so they run after the read; before a
+        reduction the data is dask, and they run lazily in place."""
         ops = self.ops
         lazy_data = any(op.name == "chunk" for op in ops) or self.handle.chunks is not None
-        if ops and ops[-1].name == "mask_invalid" and not lazy_data:
-            return ops[:-1], ops[-1:]
-        return ops, ()
+        if lazy_data:
+            return ops, ()
+        start = len(ops)
+        while start and OP_KINDS[ops[start - 1].name].elementwise:
+            start -= 1
+        return ops[:start], ops[start:]
 
     def lazy(self) -> xr.DataArray | xr.Dataset:
         """The lazy result (nothing is read; a valid-range mask on data without dask makes it

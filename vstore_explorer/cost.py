@@ -182,13 +182,23 @@ class _Zeros(BackendArray):
         )
 
     def _raw(self, key: tuple[Any, ...]) -> np.ndarray:
-        selected = np.broadcast_to(np.zeros((), dtype=bool), self.shape)[key]  # a view: no copy
-        return np.zeros(selected.shape, dtype=self.dtype)
+        """Zeros of the shape an outer (orthogonal) key selects."""
+        shape: list[int] = []
+        for k, n in zip(key, self.shape, strict=False):
+            if isinstance(k, slice):
+                shape.append(len(range(*k.indices(n))))
+            elif not isinstance(k, int | np.integer):
+                shape.append(int(np.asarray(k).size))
+        shape += self.shape[len(key) :]
+        return np.zeros(shape, dtype=self.dtype)
 
 
-def _probe(ds: xr.Dataset, names: Iterable[str]) -> xr.Dataset:
-    """The dataset's coordinates, lazy zero variables, and the element positions per dimension."""
-    variables = {
+def _probe(ds: xr.Dataset, names: Iterable[str], real: Iterable[str] = ()) -> xr.Dataset:
+    """The dataset's coordinates, lazy zero variables, and the element positions per dimension;
+    ``real`` variables (the 2-D geolocation a ``geolocate`` op makes coordinates) are kept as
+    they are, since the point and box ops on such grids read them."""
+    variables: dict[str, xr.Variable] = {n: ds[n].variable for n in real}
+    variables |= {
         name: xr.Variable(
             ds[name].dims,
             indexing.LazilyIndexedArray(_Zeros(ds[name].shape, ds[name].dtype)),
@@ -222,7 +232,8 @@ def selected_positions(ds: xr.Dataset, ops: Sequence[Op]) -> dict[str, dict[str,
     names = [n for op in ops if (picks := KINDS[op.name].variables) for n in picks(op.kwargs)]
     if not names:
         names = [str(n) for n in ds.data_vars]
-    result = execute(_probe(ds, names), subset_ops)
+    real = [n for op in ops if op.name == "geolocate" for n in op["names"]]
+    result = execute(_probe(ds, names, real), subset_ops)
     objects = (
         {names[0]: result} if isinstance(result, xr.DataArray) else {n: result[n] for n in names}
     )

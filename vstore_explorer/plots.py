@@ -55,6 +55,7 @@ _COLORMAPS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 DIVERGING = "RdBu_r"
 DEFAULT_CMAP = "viridis"
+MAP_XLABEL = "longitude (degrees east)"
 _ANOMALY_WORDS = ("anomaly", "anomalies", "difference", "departure", "bias", "tendency")
 
 
@@ -219,17 +220,59 @@ def _extra_dims(da: xr.DataArray, used: tuple[str, ...], kind: str) -> None:
         )
 
 
+def _span(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.ptp(finite)) if finite.size > 1 else 1.0
+
+
+def _two_steps(da: xr.DataArray, time: str, kind: str) -> None:
+    if da.sizes[time] < 2:
+        when = _when(da, time)
+        raise InvalidInputError(
+            f"a {kind} needs two or more time steps; this selection has one"
+            + (f" ({when})" if when else "")
+            + ": widen the time range, or see the map"
+        )
+
+
+def nothing_to_draw(da: xr.DataArray) -> str | None:
+    """Why a loaded array cannot draw (no value, or every value missing), or ``None``.
+
+    Example:
+        >>> nothing_to_draw(xr.DataArray([np.nan, np.nan], dims="x", name="sst"))[:37]
+        "every value of 'sst' in this selection"
+    """
+    if not in_memory(da) or not np.issubdtype(da.dtype, np.number):
+        return None
+    if da.size == 0:
+        return f"the selection of {str(da.name or 'the array')!r} holds no value"
+    if np.isfinite(np.asarray(da.values)).any():
+        return None
+    return (
+        f"every value of {str(da.name or 'the array')!r} in this selection is missing (fill "
+        "values, or masked as outside its valid range or the box): nothing to draw; pick another "
+        "time, area or variable"
+    )
+
+
 def map_spec(da: xr.DataArray) -> PlotSpec:
-    """A lon/lat map (``image`` for regular grids, else ``quadmesh``)."""
-    time, lat, lon = _dims(da)
-    y = _need(lat, da, "map", "latitude")
-    x = _need(lon, da, "map", "longitude")
-    _extra_dims(da, (x, y), "map")
+    """A lon/lat map: ``image`` for regular grids, else ``quadmesh`` (also over the 2-D
+    latitude/longitude of a swath or curvilinear grid)."""
+    axes = find_axes(da)
+    time = axes.time
+    if axes.curvilinear:
+        _extra_dims(da, axes.spatial(), "map")
+        x, y = str(axes.geo_lon), str(axes.geo_lat)
+        method = "quadmesh"
+    else:
+        y = _need(axes.lat, da, "map", "latitude")
+        x = _need(axes.lon, da, "map", "longitude")
+        _extra_dims(da, (x, y), "map")
     lons = np.asarray(da[x].values, dtype=np.float64)
     lats = np.asarray(da[y].values, dtype=np.float64)
-    method = "image" if _is_regular(lons) and _is_regular(lats) else "quadmesh"
-    width = float(np.ptp(lons)) if lons.size > 1 else 1.0
-    height = float(np.ptp(lats)) if lats.size > 1 else 1.0
+    if not axes.curvilinear:
+        method = "image" if _is_regular(lons) and _is_regular(lats) else "quadmesh"
+    width, height = _span(lons), _span(lats)
     frame_height = int(
         min(max(FRAME_WIDTH * height / max(width, 1e-9), MAP_HEIGHT[0]), MAP_HEIGHT[1])
     )
@@ -239,12 +282,12 @@ def map_spec(da: xr.DataArray) -> PlotSpec:
         **_color_options(da),
         "clabel": label(da),
         "title": _title(da, _when(da, time)),
-        "xlabel": "longitude (degrees east)",
+        "xlabel": MAP_XLABEL,
         "ylabel": "latitude (degrees north)",
         "frame_width": FRAME_WIDTH,
         "frame_height": frame_height,
     }
-    if da.sizes[x] * da.sizes[y] > RASTERIZE_ABOVE:
+    if da.size > RASTERIZE_ABOVE:
         kwargs["rasterize"] = True
     return method, kwargs
 
@@ -282,6 +325,7 @@ def timeseries_spec(da: xr.DataArray) -> PlotSpec:
     time, _lat, _lon = _dims(da)
     x = _need(time, da, "time series", "time")
     _extra_dims(da, (x,), "time series")
+    _two_steps(da, x, "time series")
     return "line", {
         "x": x,
         "ylabel": label(da),
@@ -300,6 +344,7 @@ def hovmoller_spec(da: xr.DataArray) -> PlotSpec:
     space = lat if lat in da.dims else lon
     y = _need(space, da, "Hovmöller", "latitude or longitude")
     _extra_dims(da, (x, y), "Hovmöller")
+    _two_steps(da, x, "Hovmöller")
     kwargs: dict[str, Any] = {
         "x": x,
         "y": y,
@@ -362,10 +407,31 @@ def render(
     import hvplot.xarray  # noqa: F401  (registers the .hvplot accessor)
 
     method, kwargs = plot if plot is not None else spec(da, kind, tiles=tiles)
+    names = float_coords((method, kwargs))
+    if names:
+        da = da.assign_coords({n: da[n].astype("float64") for n in names})
     obj = getattr(da.hvplot, method)(**kwargs)
     if kind == "map" and coastline and "tiles" not in kwargs:
         obj = obj * coastline_overlay(da, kwargs)
     return obj
+
+
+def float_coords(plot: tuple[str, Mapping[str, Any]]) -> tuple[str, ...]:
+    """The coordinates a map is drawn on, which both the app and the exported script turn to
+    float64 before plotting (HoloViews rejects an image's float32 bounds as not matching them).
+
+    Example:
+        >>> float_coords(("image", {"x": "lon", "y": "lat", "xlabel": MAP_XLABEL}))
+        ('lon', 'lat')
+        >>> float_coords(("quadmesh", {"x": "time", "y": "lat", "xlabel": "time"}))
+        ()
+    """
+    method, kwargs = plot
+    if not isinstance(kwargs, Mapping) or method not in ("image", "quadmesh"):
+        return ()
+    if kwargs.get("xlabel") != MAP_XLABEL or "x" not in kwargs or "y" not in kwargs:
+        return ()
+    return str(kwargs["x"]), str(kwargs["y"])
 
 
 def coastline_overlay(da: xr.DataArray, kwargs: Mapping[str, Any]) -> hv.Path:

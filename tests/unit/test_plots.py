@@ -228,8 +228,30 @@ def test_specs_are_plain_data_written_into_scripts(kind: str) -> None:
     script = render_script(
         open_code="ds = None", ops=[Op.make("select_variable", name="sst")], plot=(method, kwargs)
     )
-    assert f"plot = result.hvplot.{method}(" in script
+    if kind == "map":  # drawn on float64 coordinates, in the app and the script alike
+        assert "plot = result.assign_coords(" in script and f".hvplot.{method}(" in script
+        assert 'result["lon"].astype("float64")' in script
+    else:
+        assert f"plot = result.hvplot.{method}(" in script
     assert f"x={kwargs['x']!r}".replace("'", '"') in script
+
+
+def test_a_float32_0_to_360_global_map_draws_with_its_values() -> None:
+    """HoloViews rejected a rasterized image's float32 bounds (a blank map): it is drawn on
+    float64 coordinates, and the Bokeh image holds the data's values."""
+    import holoviews as hv
+
+    lat = np.arange(-89.875, 90, 0.25, dtype="f4")
+    lon = np.arange(0.125, 360, 0.25, dtype="f4")
+    values = np.random.default_rng(1).random((lat.size, lon.size), dtype="f4")
+    da = xr.DataArray(values, dims=("lat", "lon"), coords={"lat": lat, "lon": lon}, name="sst")
+    method, kwargs = plots.spec(da, "map")
+    assert (method, kwargs["rasterize"]) == ("image", True)
+    figure = hv.render(plots.render(da, "map", coastline=False), backend="bokeh")
+    (image,) = [r.data_source.data for r in figure.renderers if "image" in r.data_source.data]
+    assert image["x"][0] == 0.0 and image["dw"][0] == 360.0
+    shown = np.asarray(image["image"][0])
+    assert np.isfinite(shown).all() and shown.min() >= 0.0 and shown.max() <= 1.0
 
 
 def test_tiles_are_opt_in_and_for_maps_only() -> None:

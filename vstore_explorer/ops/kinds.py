@@ -20,7 +20,9 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from vstore_explorer import geodesy
 from vstore_explorer.literals import literal, mapping, slice_code
+from vstore_explorer.ops import curvilinear as cv
 
 OpName = Literal[
     "select_variable",
@@ -31,9 +33,15 @@ OpName = Literal[
     "point_nearest",
     "bbox_slice",
     "lon_runs",
+    "geolocate",
+    "nearest_cell",
+    "far_mask",
+    "cell_window",
+    "box_mask",
     "stride",
     "mask_invalid",
     "area_mean",
+    "cell_mean",
     "time_mean",
     "zonal_mean",
 ]
@@ -55,6 +63,8 @@ class OpKind:
         needs_numpy: its code uses ``np``.
         variables: ``(args) -> names`` of the variables it selects, for selection ops.
         comment: ``(args) -> str``: a comment the script writes above the op's line, if any.
+        helpers: functions its code calls; the script carries their source.
+        elementwise: it masks values in place (run after the read on data without dask).
     """
 
     name: OpName
@@ -65,6 +75,8 @@ class OpKind:
     needs_numpy: bool = False
     variables: Callable[[Args], tuple[str, ...]] | None = None
     comment: Callable[[Args], str] | None = None
+    helpers: tuple[Callable[..., Any], ...] = ()
+    elementwise: bool = False
 
 
 def area_weights(obj: Any, lat: str) -> Any:
@@ -251,6 +263,47 @@ _TABLE = (
         needs_numpy=True,
     ),
     OpKind(
+        "geolocate",
+        execute=cv.geolocate,
+        describe=lambda a: (
+            "Latitude/longitude arrays "
+            + ", ".join(repr(n) for n in a["names"])
+            + " as coordinates"
+        ),
+        code=cv.code_geolocate,
+    ),
+    OpKind(
+        "nearest_cell",
+        execute=cv.cell,
+        describe=cv.describe_cell,
+        code=cv.code_cell,
+        helpers=(geodesy.great_circle_km, geodesy.nearest_cell),
+    ),
+    OpKind(
+        "far_mask",
+        execute=cv.far,
+        describe=cv.describe_far,
+        code=cv.code_far,
+        selects=False,
+        helpers=(geodesy.great_circle_km, geodesy.mask_far),
+        elementwise=True,
+    ),
+    OpKind(
+        "cell_window",
+        execute=cv.window,
+        describe=cv.describe_window,
+        code=cv.code_window,
+    ),
+    OpKind(
+        "box_mask",
+        execute=cv.box_mask,
+        describe=cv.describe_box_mask,
+        code=cv.code_box_mask,
+        selects=False,
+        helpers=(geodesy.in_box,),
+        elementwise=True,
+    ),
+    OpKind(
         "stride",
         execute=lambda obj, a: obj.isel({d: slice(None, None, a["step"]) for d in a["dims"]}),
         describe=lambda a: (
@@ -268,6 +321,7 @@ _TABLE = (
         describe=_describe_mask_invalid,
         code=_code_mask_invalid,
         selects=False,
+        elementwise=True,
         comment=lambda a: (
             "values outside the CF valid range masked, as netCDF4 reads them "
             "(packed limits widened by half a step)"
@@ -280,6 +334,14 @@ _TABLE = (
             f"Area mean over {a['lat']!r} and {a['lon']!r}, weighted by cos(latitude)"
         ),
         code=_code_area_mean,
+        selects=False,
+        needs_numpy=True,
+    ),
+    OpKind(
+        "cell_mean",
+        execute=cv.cell_mean,
+        describe=cv.describe_cell_mean,
+        code=cv.code_cell_mean,
         selects=False,
         needs_numpy=True,
     ),

@@ -28,6 +28,7 @@ from xarray.coding.cftimeindex import CFTimeIndex
 from vstore_explorer.axes import Axes, LonConvention, find_axes
 from vstore_explorer.chunks import storage_chunk_sizes
 from vstore_explorer.errors import SelectionError
+from vstore_explorer.ops import planning_curvilinear as curvilinear
 from vstore_explorer.ops.op import Op
 from vstore_explorer.selection import Selection, bbox_width
 
@@ -319,8 +320,14 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
         raise SelectionError(f"plan needs an xarray Dataset, got {type(ds).__name__}")
     if not isinstance(sel, Selection):
         raise SelectionError(f"plan needs a Selection, got {type(sel).__name__}")
-    ops, names = _variable_ops(ds, sel)
-    ctx = _Context(ds, find_axes(ds), {name: ds[name].dims for name in names})
+    axes = find_axes(ds)
+    ops: list[Op] = []
+    if axes.curvilinear and not axes.geo_coords:
+        ops.append(Op.make("geolocate", names=(axes.geo_lat, axes.geo_lon)))
+        ds = ds.set_coords([str(axes.geo_lat), str(axes.geo_lon)])
+    variable_ops, names = _variable_ops(ds, sel)
+    ops += variable_ops
+    ctx = _Context(ds, axes, {name: ds[name].dims for name in names})
     late_chunk = False
     if sel.reduction != "none" and any(ds[name].chunks is None for name in names):
         # A reduction of non-dask data goes through dask to stay lazy: with the storage chunks
@@ -338,19 +345,29 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
         _nearest_index(ctx, dim, "level")
         ops.append(Op.make("level_nearest", dim=dim, value=sel.level))
         ctx = ctx.without(dim)
-    if sel.point is not None:
+    if sel.point is not None and axes.curvilinear:
+        ctx.require_all(axes.spatial(), "a point")
+        ops.extend(curvilinear.cell_ops(ds, axes, *sel.point))
+        ctx = ctx.without(*axes.spatial())
+    elif sel.point is not None:
         ops.append(_point_op(ctx, *sel.point))
         ctx = ctx.without(ctx.axes.lat, ctx.axes.lon)
-    if sel.bbox is not None:
+    if sel.bbox is not None and axes.curvilinear:
+        ctx.require_all(axes.spatial(), "a bounding box")
+        ops.extend(curvilinear.box_ops(ds, axes, sel.bbox))
+    elif sel.bbox is not None:
         ops.extend(_bbox_ops(ctx, sel))
     spatial = tuple(d for d in ctx.axes.spatial() if d in ctx.present())
     if sel.stride > 1 and spatial:
         ops.append(Op.make("stride", dims=spatial, step=sel.stride))
-    mask = _mask_op(ds, names, single=bool(ops) and ops[0].name == "select_variable")
+    mask = _mask_op(ds, names, single=any(op.name == "select_variable" for op in ops))
     if mask is not None and sel.invalid == "mask":
         ops.append(mask)
     if sel.reduction != "none":
-        reduction = _reduction_op(ctx, sel.reduction)
+        special = curvilinear.reduction_op(axes, sel.reduction) if axes.curvilinear else None
+        if special is not None:
+            ctx.require_all(axes.spatial(), f"reduction {sel.reduction!r}")
+        reduction = special or _reduction_op(ctx, sel.reduction)
         if late_chunk:
             ops.append(Op.make("chunk", chunks="auto"))
         ops.append(reduction)

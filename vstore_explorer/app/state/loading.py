@@ -27,7 +27,7 @@ from vstore_explorer.app.state.store import StorePart
 from vstore_explorer.compute import Request
 from vstore_explorer.cost import Cost, CostLimitError, Limits, check
 from vstore_explorer.errors import InvalidInputError
-from vstore_explorer.plots import PlotKind, PlotSpec, spec
+from vstore_explorer.plots import PlotKind, PlotSpec, nothing_to_draw, spec
 from vstore_explorer.selection import Selection
 
 SLOW_CHUNKS = 24  # loads above this many chunks or bytes are "longer than a moment"
@@ -182,6 +182,9 @@ class ViewsPart(StorePart):
             )
             if not isinstance(data, xr.DataArray):
                 raise InvalidInputError("the explorer plots one variable at a time")
+            empty = nothing_to_draw(data)
+            if empty is not None:
+                raise InvalidInputError(empty)
             plot = spec(data, view)
         except Exception as exc:
             self._fail(exc)

@@ -157,7 +157,8 @@ class StorePart(SubsetPart):
         if self.variable is None:  # (param keeps a None among the choices: ask the value)
             where = f"{handle.link.url}, group {handle.group}" if handle.group else handle.link.url
             self._fail(
-                f"{where} has no variable on a 1-D latitude/longitude grid, which the explorer "
-                "draws; open it in Python with vx.open_store to work with its other axes",
+                f"{where} has no variable located on a latitude/longitude grid (1-D "
+                "latitude/longitude coordinates, or 2-D latitude/longitude arrays), which the "
+                "explorer draws; open it in Python with vx.open_store to work with its other axes",
                 "info",
             )

@@ -140,10 +140,13 @@ class SubsetPart(MessagesPart):
         update with the handle (the current ones kept when ``same`` collection and still valid)."""
         ds = handle.dataset
         axes = find_axes(ds)
+        horizontal = set(axes.spatial()) if axes.grid else {None}
         variables = [
             str(name)
             for name, var in ds.data_vars.items()
-            if axes.lat in var.dims and axes.lon in var.dims
+            if horizontal <= set(var.dims)
+            and name not in (axes.geo_lat, axes.geo_lon)
+            and np.issubdtype(var.dtype, np.number)
         ]
         times = time_labels(ds.indexes[axes.time]) if axes.time else []
         keep = same and self.variable in variables

@@ -1,0 +1,298 @@
+"""Any NASA grid in the explorer (#13): a real netCDF-3 swath (ASCAT, 2-D lat/lon on 0..360), a
+store of swaths whose geolocation changes with each granule (GPM-like groups, Latitude/Longitude
+as data variables), the real GPM 1C granule (all fill values), the real SMAP L4 one-step
+projected group and the real ATL16 nested group (no horizontal grid).
+
+For each: the map, the point series, the box area mean and the Hovmöller through ExplorerState,
+compared with the same selection computed directly from netCDF4/h5py reads and numpy, or a clear
+alert where a view cannot apply; the exported script, run in a fresh process, gives what the
+explorer showed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import h5py
+import netCDF4
+import numpy as np
+import pytest
+
+from vstore_explorer.app.state import NO_LIMITS, ExplorerState
+from vstore_explorer.build.icechunk_store import build_icechunk
+from vstore_explorer.build.umm import cmr_item, collection_umm
+from vstore_explorer.catalog.links import StoreLink
+from vstore_explorer.catalog.local import LocalCatalog
+from vstore_explorer.geodesy import great_circle_km
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::RuntimeWarning")
+G = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "granules"
+ASCAT = next(G.glob("ascat_l2_netcdf3/*.nc"))
+GPM = next(G.glob("gpm_1c_ssmi_swath_groups/*.HDF5"))
+SMAP = next(G.glob("smap_l4_projected_groups/*.h5"))
+ATL16 = next(G.glob("atl16_nested_groups/*.nc4"))
+GPM_TIME = r"filename:(\d{8})-S(\d{6})"
+
+
+def _swath_granule(path: Path, k: int) -> Path:
+    """A GPM-like granule: group S1, Latitude/Longitude data variables in 'degrees' (no CF
+    coordinates), a Tc field with a -9999.9 fill; each granule's swath is 4 degrees further east."""
+    rows, cols = np.meshgrid(np.arange(12.0), np.arange(8.0), indexing="ij")
+    with netCDF4.Dataset(path, "w") as nc:
+        g = nc.createGroup("S1")
+        g.createDimension("nscan1", 12)
+        g.createDimension("npixel1", 8)
+        lat = g.createVariable("Latitude", "f4", ("nscan1", "npixel1"), fill_value=-9999.9)
+        lat.units = "degrees"
+        lat[:] = -5.0 + 0.9 * rows + 0.1 * cols
+        lon = g.createVariable("Longitude", "f4", ("nscan1", "npixel1"), fill_value=-9999.9)
+        lon.units = "degrees"
+        lon[:] = 176.0 + 4.0 * k + 0.8 * cols - 0.1 * rows  # crosses the antimeridian
+        lon[:] = np.where(lon[:] > 180, lon[:] - 360, lon[:])
+        tc = g.createVariable("Tc", "f4", ("nscan1", "npixel1"), fill_value=-9999.9)
+        tc.units, tc.long_name = "K", "brightness temperature"
+        values = 200.0 + 10 * k + rows + cols / 10
+        values[0, :2] = -9999.9  # missing cells stay missing
+        tc[:] = values
+    return path
+
+
+def _record(root: Path, short_name: str, url: str, n: int) -> None:
+    umm = collection_umm(
+        short_name=short_name,
+        version="1",
+        entry_title=f"{short_name} test store",
+        abstract=f"A store over the real {short_name} granules.",
+        provider="VSTOREDEMO",
+        processing_level="2",
+        temporal=("1991-01-01", "2024-12-31"),
+        bbox=(-180, -90, 180, 90),
+        stores=[StoreLink(url=url, kind="icechunk")],
+        science_keywords=["EARTH SCIENCE > OCEANS > OCEAN WINDS"],
+    )
+    item = cmr_item(umm, concept_id=f"C10000001{n:02d}-VSTOREDEMO", provider="VSTOREDEMO")
+    (root / f"{short_name}.json").write_text(json.dumps(item))
+
+
+@pytest.fixture(scope="module")
+def grids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("grids")
+    records = root / "records"
+    records.mkdir()
+    (root / "swaths").mkdir()
+    swaths = [
+        _swath_granule(root / "swaths" / f"1C.SWATH.2020010{k + 1}-S00000{k}.HDF5", k)
+        for k in range(3)
+    ]
+    stores = {
+        "ASCAT": ([ASCAT], {"dim": "NUMROWS"}),
+        "SWATHS": (swaths, {"group": "S1", "time_from": GPM_TIME}),
+        "GPM1C": ([GPM], {"group": ["S1", "S2"], "time_from": GPM_TIME}),
+        "SMAPL4": ([SMAP], {"group": "Analysis_Data", "time_from": "coord:/time"}),
+        "ATL16": ([ATL16], {"group": "group1/group2", "time_from": "attr:time_coverage_start"}),
+    }
+    for n, (name, (files, options)) in enumerate(stores.items()):
+        store = root / f"{name}.icechunk"
+        build_icechunk(files, str(store), **options)
+        _record(records, name, store.as_uri(), n)
+    return {"records": records, "swaths": swaths}
+
+
+def _state(grids: dict[str, Any], short_name: str) -> ExplorerState:
+    state = ExplorerState(catalog=LocalCatalog(grids["records"]), limits=NO_LIMITS)
+    state.search()
+    assert state.select_collection(short_name), state.alert
+    return state
+
+
+def _run(script: str, tmp_path: Path) -> np.ndarray:
+    """The exported script's ``result`` values, from a fresh process."""
+    path, out = tmp_path / "export.py", tmp_path / "out.npy"
+    path.write_text(
+        script.replace(
+            "plot = ", f"import numpy\nnumpy.save({str(out)!r}, result.values)\nplot = ", 1
+        )
+    )
+    done = subprocess.run([sys.executable, str(path)], timeout=300, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return np.load(out)
+
+
+def _ascat(name: str) -> np.ndarray:
+    """A variable of the ASCAT granule as netCDF4 reads it (valid range and fill masked)."""
+    with netCDF4.Dataset(ASCAT) as nc:
+        return np.ma.filled(nc[name][:].astype("f8"), np.nan)
+
+
+def _nearest(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> tuple[int, ...]:
+    distance = np.where(np.isfinite(lat), great_circle_km(lat, lon, lat0, lon0), np.inf)
+    return tuple(int(i) for i in np.unravel_index(np.argmin(distance), distance.shape))
+
+
+def _in_box(lat: np.ndarray, lon: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
+    west, south, east, north = box
+    return (lat >= south) & (lat <= north) & ((lon - west) % 360 <= (east - west) % 360)
+
+
+def test_an_ascat_netcdf3_swath_maps_points_and_boxes_as_netcdf4_reads_it(grids, tmp_path):
+    state = _state(grids, "ASCAT")
+    state.variable = "wind_speed"
+    lat, lon, wind = _ascat("lat"), _ascat("lon"), _ascat("wind_speed")
+    shown = state.result("map")
+    assert shown is not None, state.alert
+    assert (shown.plot[0], shown.plot[1]["x"], shown.plot[1]["y"]) == ("quadmesh", "lon", "lat")
+    np.testing.assert_array_equal(shown.data.values, wind)
+    np.testing.assert_array_equal(shown.data["lat"].values, lat)
+    assert "NUMROWS" in state.cost_text or "chunk" in state.cost_text
+
+    # a point: the nearest cell by great-circle distance (on the 0..360 grid, asked in -180..180)
+    candidates = np.flatnonzero((lon[:, 20] > 200) & (np.abs(lat[:, 20]) < 50))
+    i, j = int(candidates[len(candidates) // 2]), 20
+    lon0, lat0 = float(lon[i, j]) - 360 + 0.03, float(lat[i, j]) + 0.02
+    state.set_point(lon0, lat0)
+    state.view = "timeseries"  # a single swath has no time axis: said, not drawn blank
+    assert state.result("timeseries") is None and "time" in state.alert
+    state.view = "map"
+    point = state.selection()
+    cell = _nearest(lat, lon, lat0, lon0)
+    assert cell == (i, j)
+    from vstore_explorer.compute import Request
+
+    value = Request(state.handle, point).load()
+    assert float(value) == wind[cell]
+
+    # a box: the window covering it, cells outside masked; its area mean is cos-weighted
+    box = (lon0 - 3.0, lat0 - 3.0, lon0 + 3.0, lat0 + 3.0)
+    state.set_box(*box)
+    boxed = state.result("map")
+    assert boxed is not None, state.alert
+    inside = _in_box(lat, lon, box)
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    window = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    expected = np.where(inside, wind, np.nan)[window]
+    np.testing.assert_array_equal(boxed.data.values, expected)
+    assert np.isfinite(boxed.data.values).sum() == np.isfinite(wind[inside]).sum() > 100
+    np.testing.assert_array_equal(_run(state.code, tmp_path), boxed.data.values)
+
+    mean = Request(state.handle, state.selection().replace(reduction="area_mean")).load()
+    weights = np.cos(np.deg2rad(lat))
+    ok = inside & np.isfinite(wind)
+    direct = np.sum(wind[ok] * weights[ok]) / np.sum(weights[ok])
+    assert float(mean) == pytest.approx(direct, rel=1e-12)
+
+    state.view = "hovmoller"
+    assert state.result("hovmoller") is None
+    assert "regular latitude/longitude grid" in state.alert and "'lat'/'lon'" in state.alert
+
+    state.view = "map"  # back to the whole swath
+    state.where = "all"
+    np.testing.assert_array_equal(state.result("map").data.values, wind)
+
+
+def _swath_arrays(path: Path) -> dict[str, np.ndarray]:
+    with netCDF4.Dataset(path) as nc:
+        return {k: np.ma.filled(nc["S1"][k][:].astype("f8"), np.nan) for k in nc["S1"].variables}
+
+
+def test_a_store_of_swaths_follows_each_granules_geolocation(grids, tmp_path):
+    state = _state(grids, "SWATHS")
+    assert state.param.variable.objects == ["Tc"]  # Latitude/Longitude locate it, not listed
+    granules = [_swath_arrays(p) for p in grids["swaths"]]
+    assert len(state.times) == 3
+
+    state.time_start = state.time_end = state.times[1]
+    shown = state.result("map")
+    assert shown is not None, state.alert
+    assert shown.plot[1]["x"] == "Longitude" and shown.plot[0] == "quadmesh"
+    np.testing.assert_allclose(shown.data.values[0], granules[1]["Tc"], rtol=1e-6)
+
+    # a point near the second granule's cell (6, 2), which is also the first granule's cell
+    # (6, 7): the nearest cell of each swath, masked where that swath does not come near it
+    # (farther than the cell spacing: the larger of the median row and column steps)
+    g = granules[1]
+    lat0, lon0 = float(g["Latitude"][6, 2]) + 0.05, float(g["Longitude"][6, 2]) + 0.05
+    lat1, lon1 = g["Latitude"][0], g["Longitude"][0]
+    reach = max(
+        np.median(great_circle_km(lat1[1:], lon1[1:], lat1[:-1], lon1[:-1])),
+        np.median(
+            great_circle_km(
+                g["Latitude"][1:, 0],
+                g["Longitude"][1:, 0],
+                g["Latitude"][:-1, 0],
+                g["Longitude"][:-1, 0],
+            )
+        ),
+    )
+    state.time_start, state.time_end = state.times[0], state.times[-1]
+    state.set_point(lon0, lat0)
+    state.view = "timeseries"
+    series = state.result("timeseries")
+    assert series is not None, state.alert
+    expected = []
+    for arrays in granules:
+        cell = _nearest(arrays["Latitude"], arrays["Longitude"], lat0, lon0)
+        far = great_circle_km(arrays["Latitude"][cell], arrays["Longitude"][cell], lat0, lon0)
+        expected.append(arrays["Tc"][cell] if far <= reach else np.nan)
+    np.testing.assert_allclose(series.data.values, expected, rtol=1e-6)
+    assert np.isfinite(series.data.values).sum() == 2  # the third swath is 8 degrees away
+    (far_mask,) = [op for op in series.request.ops if op.name == "far_mask"]
+    assert far_mask["max_km"] == pytest.approx(reach, rel=1e-3)
+    np.testing.assert_allclose(_run(state.code, tmp_path), series.data.values, rtol=0)
+
+    # a box across the antimeridian: the area mean of each swath's cells in it
+    box = (178.0, -2.0, -178.0, 4.0)
+    state.set_box(*box)
+    means = state.result("timeseries")
+    assert means is not None, state.alert
+    direct = []
+    for arrays in granules:
+        inside = _in_box(arrays["Latitude"], arrays["Longitude"], box) & np.isfinite(arrays["Tc"])
+        w = np.cos(np.deg2rad(arrays["Latitude"]))
+        direct.append(np.sum(arrays["Tc"][inside] * w[inside]) / np.sum(w[inside]))
+    np.testing.assert_allclose(means.data.values, direct, rtol=1e-9)
+    assert "cos(latitude" in " ".join(means.request.describe())
+
+    state.view = "hovmoller"
+    assert state.result("hovmoller") is None and "swath or curvilinear" in state.alert
+    state.view = "timeseries"  # back: the series is shown again
+    assert state.result("timeseries") is not None
+
+
+def test_the_real_gpm_granule_holds_only_fill_values_and_every_view_says_so(grids):
+    state = _state(grids, "GPM1C")
+    with h5py.File(GPM) as f:
+        assert (f["S1/Latitude"][...] == np.float32(-9999.9)).all()
+    assert state.variable is not None
+    for view in ("map", "timeseries", "hovmoller"):
+        state.view = view
+        assert state.result(view) is None
+        assert state.alert_level in ("info", "warning", "danger")
+        assert "missing" in state.alert or "regular latitude/longitude" in state.alert
+
+
+def test_a_one_step_projected_smap_group_maps_and_says_why_series_cannot(grids, tmp_path):
+    state = _state(grids, "SMAPL4")
+    assert state.times and len(state.times) == 1
+    shown = state.result("map")
+    assert shown is not None, state.alert
+    with h5py.File(SMAP) as f:
+        raw = f["Analysis_Data/sm_rootzone_analysis"][...].astype("f8")
+        fill = f["Analysis_Data/sm_rootzone_analysis"].attrs["_FillValue"]
+    direct = np.where((raw == fill) | (raw < 0) | (raw > np.float32(0.9)), np.nan, raw)
+    np.testing.assert_allclose(shown.data.values.squeeze(), direct.squeeze(), rtol=1e-7)
+    np.testing.assert_allclose(_run(state.code, tmp_path), shown.data.values, rtol=0)
+    for view in ("timeseries", "hovmoller"):
+        state.view = view
+        assert state.result(view) is None
+        assert "two or more time steps" in state.alert and "one" in state.alert
+
+
+def test_a_group_without_a_horizontal_grid_is_an_info_alert(grids):
+    state = ExplorerState(catalog=LocalCatalog(grids["records"]), limits=NO_LIMITS)
+    state.search()
+    state.select_collection("ATL16")
+    assert state.variable is None
+    assert "no variable located on a latitude/longitude grid" in state.alert
