@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -34,6 +35,9 @@ _LON_UNITS = frozenset(
     {"degrees_east", "degree_east", "degree_e", "degrees_e", "degreee", "degreese"}
 )
 _DEGREE_UNITS = frozenset({"degrees", "degree", "deg", ""})
+_LENGTH_UNITS = MappingProxyType(
+    {"m": 1.0, "metre": 1.0, "meter": 1.0, "metres": 1.0, "meters": 1.0, "km": 1000.0}
+)
 _PRESSURE_UNITS = frozenset({"hpa", "pa", "mbar", "millibar", "millibars", "hectopascal", "kpa"})
 _LEVEL_STANDARD_NAMES = frozenset(
     {
@@ -96,25 +100,37 @@ class Axes:
     y: str | None = None
     x: str | None = None
     geo_coords: bool = True
+    crs: str | None = None
+    xy_scale: float = 1.0
 
     def spatial(self) -> tuple[str, ...]:
         """The horizontal dimension names present, latitude (or the grid's rows) first."""
-        if self.curvilinear:
+        if self.curvilinear or self.projected:
             return (str(self.y), str(self.x))
         return tuple(d for d in (self.lat, self.lon) if d is not None)
+
+    @property
+    def projected(self) -> bool:
+        """The grid is 1-D projected x/y with a CF grid mapping: ``crs`` is its name (the
+        grid-mapping variable), ``y``/``x`` the dimensions, ``xy_scale`` metres per x/y unit;
+        ``geo_lat``/``geo_lon`` name the 2-D coordinates the ``project_lonlat`` op computes."""
+        return self.crs is not None and self.lat is None
 
     @property
     def curvilinear(self) -> bool:
         """The grid is located by 2-D latitude/longitude arrays (a swath or curvilinear grid):
         ``geo_lat``/``geo_lon`` name them, ``y``/``x`` are their row and column dimensions and
         ``geo_coords`` says whether they are coordinates (else data variables to promote)."""
-        return self.geo_lat is not None and self.lat is None
+        return self.geo_lat is not None and self.lat is None and self.crs is None
 
     @property
     def grid(self) -> str | None:
-        """``"regular"`` (1-D lat/lon), ``"curvilinear"`` (2-D lat/lon) or ``None``."""
+        """``"regular"`` (1-D lat/lon), ``"curvilinear"`` (2-D lat/lon), ``"projected"`` (x/y
+        with a grid mapping) or ``None``."""
         if self.lat is not None and self.lon is not None:
             return "regular"
+        if self.projected:
+            return "projected"
         return "curvilinear" if self.curvilinear else None
 
 
@@ -233,6 +249,43 @@ def _geolocation(obj: xr.Dataset | xr.DataArray, time: str | None) -> dict[str, 
     return {}
 
 
+_PROJECTED = MappingProxyType({"projection_x_coordinate": "x", "projection_y_coordinate": "y"})
+
+
+def _projected(obj: xr.Dataset | xr.DataArray) -> dict[str, Any]:
+    """1-D projected x/y dimension coordinates in a length unit, and the grid mapping a
+    variable on them names (a Dataset only: the grid-mapping variable is not a coordinate)."""
+    if not isinstance(obj, xr.Dataset):
+        return {}
+    found: dict[str, tuple[str, float]] = {}
+    for dim, coord in _dimension_coords(obj):
+        kind = _PROJECTED.get(_attr(coord, "standard_name")) or _attr(coord, "axis") or None
+        scale = _LENGTH_UNITS.get(_units(coord))
+        if kind in ("x", "y") and scale is not None and isinstance(dim, str):
+            found.setdefault(kind, (dim, scale))
+    if set(found) != {"x", "y"}:
+        return {}
+    (x, scale), (y, _) = found["x"], found["y"]
+    for var in obj.data_vars.values():
+        mapping = var.attrs.get("grid_mapping")
+        if not (isinstance(mapping, str) and mapping in obj.variables):
+            continue
+        if {x, y} <= set(var.dims) and {"grid_mapping_name", "crs_wkt"} & set(obj[mapping].attrs):
+            taken = set(map(str, obj.variables))
+            lat = next(n for n in ("lat", "latitude", "lat_cell") if n not in taken)
+            lon = next(n for n in ("lon", "longitude", "lon_cell") if n not in taken)
+            return {
+                "crs": mapping,
+                "x": x,
+                "y": y,
+                "xy_scale": scale,
+                "geo_lat": lat,
+                "geo_lon": lon,
+                "geo_coords": False,
+            }
+    return {}
+
+
 def find_axes(obj: xr.Dataset | xr.DataArray) -> Axes:
     """Find the time/lat/lon/level dimensions of ``obj`` from CF metadata, then from names.
 
@@ -273,9 +326,13 @@ def find_axes(obj: xr.Dataset | xr.DataArray) -> Axes:
             calendar = str(encoded) if isinstance(encoded, str) else "proleptic_gregorian"
     geo: dict[str, Any] = {}
     if lat is None or lon is None:
-        geo = _geolocation(obj, time)
+        geo = _geolocation(obj, time)  # 2-D latitude/longitude given: exact, preferred
         if geo:
             lon_convention = _convention(obj[geo["geo_lon"]])
+        else:
+            geo = _projected(obj)
+            if geo:
+                lon_convention = "-180..180"
     return Axes(
         **geo,
         time=time,

@@ -19,6 +19,7 @@ from typing import Any
 import h5py
 import netCDF4
 import numpy as np
+import pyproj
 import pytest
 
 from vstore_explorer.app.state import NO_LIMITS, ExplorerState
@@ -60,6 +61,36 @@ def _swath_granule(path: Path, k: int) -> Path:
     return path
 
 
+POLAR_X = np.arange(-2000e3, 2000e3, 100e3) + 50e3  # NSIDC polar stereographic north, 100 km
+POLAR_Y = np.arange(2400e3, -2400e3, -100e3) - 50e3
+
+
+def _polar_granule(path: Path, day: int) -> Path:
+    """A sea-ice grid on EPSG:3413 x/y in metres with a CF grid mapping (no lat/lon arrays)."""
+    crs = pyproj.CRS("EPSG:3413")
+    xx, yy = np.meshgrid(POLAR_X, POLAR_Y)
+    lon, lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xx, yy)
+    with netCDF4.Dataset(path, "w") as nc:
+        nc.createDimension("time", 1)
+        nc.createDimension("y", POLAR_Y.size)
+        nc.createDimension("x", POLAR_X.size)
+        t = nc.createVariable("time", "f8", ("time",))
+        t.units, t.standard_name = "days since 2020-01-01", "time"
+        t[:] = [day]
+        for name, values in (("x", POLAR_X), ("y", POLAR_Y)):
+            v = nc.createVariable(name, "f8", (name,))
+            v.standard_name, v.units = f"projection_{name}_coordinate", "m"
+            v[:] = values
+        mapping = nc.createVariable("crs", "i4", ())
+        mapping.setncatts({k: v for k, v in crs.to_cf().items() if k != "crs_wkt"})
+        ice = nc.createVariable("ice", "f4", ("time", "y", "x"), fill_value=-1.0)
+        ice.grid_mapping, ice.units, ice.long_name = "crs", "1", "sea ice concentration"
+        values = (lat - 50) / 40 + 0.01 * day + 0.001 * np.cos(np.deg2rad(lon))
+        values[:3, :3] = -1.0  # missing cells
+        ice[0] = values
+    return path
+
+
 def _record(root: Path, short_name: str, url: str, n: int) -> None:
     umm = collection_umm(
         short_name=short_name,
@@ -87,7 +118,10 @@ def grids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         _swath_granule(root / "swaths" / f"1C.SWATH.2020010{k + 1}-S00000{k}.HDF5", k)
         for k in range(3)
     ]
+    (root / "polar").mkdir()
+    polar = [_polar_granule(root / "polar" / f"ice_{d}.nc", d) for d in range(3)]
     stores = {
+        "POLAR": (polar, {}),
         "ASCAT": ([ASCAT], {"dim": "NUMROWS"}),
         "SWATHS": (swaths, {"group": "S1", "time_from": GPM_TIME}),
         "GPM1C": ([GPM], {"group": ["S1", "S2"], "time_from": GPM_TIME}),
@@ -98,7 +132,7 @@ def grids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         store = root / f"{name}.icechunk"
         build_icechunk(files, str(store), **options)
         _record(records, name, store.as_uri(), n)
-    return {"records": records, "swaths": swaths}
+    return {"records": records, "swaths": swaths, "polar": polar}
 
 
 def _state(grids: dict[str, Any], short_name: str) -> ExplorerState:
@@ -134,7 +168,8 @@ def _nearest(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> tupl
 
 def _in_box(lat: np.ndarray, lon: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
     west, south, east, north = box
-    return (lat >= south) & (lat <= north) & ((lon - west) % 360 <= (east - west) % 360)
+    width = east - west if west < east else east - west + 360  # eastward from west to east
+    return (lat >= south) & (lat <= north) & ((lon - west) % 360 <= width)
 
 
 def test_an_ascat_netcdf3_swath_maps_points_and_boxes_as_netcdf4_reads_it(grids, tmp_path):
@@ -296,3 +331,77 @@ def test_a_group_without_a_horizontal_grid_is_an_info_alert(grids):
     state.select_collection("ATL16")
     assert state.variable is None
     assert "no variable located on a latitude/longitude grid" in state.alert
+
+
+def _polar(path: Path) -> dict[str, np.ndarray]:
+    """The polar granule as netCDF4 reads it, with each cell's lon/lat and area from pyproj."""
+    with netCDF4.Dataset(path) as nc:
+        ice = np.ma.filled(nc["ice"][0].astype("f8"), np.nan)
+    xx, yy = np.meshgrid(POLAR_X, POLAR_Y)
+    lon, lat = pyproj.Transformer.from_crs("EPSG:3413", "EPSG:4326", always_xy=True).transform(
+        xx, yy
+    )
+    scale = pyproj.Proj("EPSG:3413").get_factors(lon, lat).areal_scale
+    return {"ice": ice, "lon": lon, "lat": lat, "area": 100e3 * 100e3 / scale / 1e6}
+
+
+def test_a_polar_stereographic_grid_is_transformed_not_guessed(grids, tmp_path):
+    state = _state(grids, "POLAR")
+    assert state.param.variable.objects == ["ice"]
+    days = [_polar(p) for p in grids["polar"]]
+    state.time_start = state.time_end = state.times[2]
+    shown = state.result("map")
+    assert shown is not None, state.alert
+    assert shown.plot[0] == "quadmesh" and (shown.plot[1]["x"], shown.plot[1]["y"]) == (
+        "lon",
+        "lat",
+    )
+    np.testing.assert_array_equal(shown.data.values[0], days[2]["ice"])
+    np.testing.assert_allclose(shown.data["lat"].values, days[2]["lat"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(shown.data["lon"].values, days[2]["lon"], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(_run(state.code, tmp_path), shown.data.values)
+
+    # a point: the cell that contains it, found in the projection
+    state.time_start, state.time_end = state.times[0], state.times[-1]
+    px, py = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3413", always_xy=True).transform(
+        -30.0, 78.0
+    )
+    i, j = int(np.argmin(np.abs(POLAR_Y - py))), int(np.argmin(np.abs(POLAR_X - px)))
+    state.set_point(-30.0, 78.0)
+    state.view = "timeseries"
+    series = state.result("timeseries")
+    assert series is not None, state.alert
+    np.testing.assert_array_equal(series.data.values, [d["ice"][i, j] for d in days])
+    assert float(series.data["lat"]) == pytest.approx(days[0]["lat"][i, j], abs=1e-9)
+
+    # a box around the pole, and one across the antimeridian: masked by each cell's lon/lat,
+    # area means weighted by each cell's area on the ellipsoid
+    for box in ((-180.0, 70.0, 180.0, 90.0), (170.0, 60.0, -160.0, 80.0)):
+        state.set_box(*box)
+        means = state.result("timeseries")
+        assert means is not None, state.alert
+        expected = []
+        for d in days:
+            inside = _in_box(d["lat"], d["lon"], box) & np.isfinite(d["ice"])
+            expected.append(np.sum(d["ice"][inside] * d["area"][inside]) / d["area"][inside].sum())
+        np.testing.assert_allclose(means.data.values, expected, rtol=1e-9)
+        assert "area on the ellipsoid" in " ".join(means.request.describe())
+    np.testing.assert_allclose(_run(state.code, tmp_path), means.data.values, rtol=1e-12)
+
+    state.view = "map"
+    state.time_start = state.time_end = state.times[0]
+    boxed = state.result("map")
+    d = days[0]
+    inside = _in_box(d["lat"], d["lon"], box)
+    assert np.isfinite(boxed.data.values).sum() == np.isfinite(d["ice"][inside]).sum() > 10
+    shown_lat = boxed.data["lat"].values[np.isfinite(boxed.data.values[0])]
+    assert shown_lat.min() >= 60.0 and shown_lat.max() <= 80.0
+
+    state.view = "hovmoller"
+    assert state.result("hovmoller") is None and "projected x/y" in state.alert
+
+    state.where = "point"
+    state.lon, state.lat = 100.0, 10.0  # far off this Arctic grid
+    state.view = "timeseries"
+    state.result("timeseries")
+    assert "off the grid" in state.alert and "latitude 10" in state.alert

@@ -1,5 +1,5 @@
-"""How the ops on grids located by 2-D latitude/longitude (swaths, curvilinear grids) run, read
-and are written as code; :mod:`.kinds` lists them with the other ops.
+"""How the ops on grids located by 2-D latitude/longitude (swaths, curvilinear grids) and on
+projected x/y grids run, read and are written as code; :mod:`.kinds` lists them with the other ops.
 
 The box and point ops call :mod:`vstore_explorer.geodesy`, whose source the exported script
 carries, so the explorer and the script run the same functions. Pure: no I/O.
@@ -19,6 +19,7 @@ import numpy as np
 
 from vstore_explorer.geodesy import in_box, mask_far, nearest_cell
 from vstore_explorer.literals import literal, mapping, slice_code
+from vstore_explorer.projection import cell_area_weights, lonlat_coords
 
 Args = Mapping[str, Any]
 
@@ -113,3 +114,59 @@ def code_cell_mean(s: str, a: Args) -> str:
 def describe_cell_mean(a: Args) -> str:
     dims = " and ".join(repr(d) for d in a["dims"])
     return f"Area mean over {dims}, each cell weighted by cos(latitude {a['lat']!r})"
+
+
+# --- projected x/y grids -----------------------------------------------------------------------
+
+
+def lonlat(obj: Any, a: Args) -> Any:
+    return lonlat_coords(obj, a["x"], a["y"], a["crs"], a["scale"], tuple(a["names"]))
+
+
+def code_lonlat(s: str, a: Args) -> str:
+    values = (a["x"], a["y"], a["crs"], a["scale"], tuple(a["names"]))
+    return f"lonlat_coords({s}, {', '.join(literal(v) for v in values)})"
+
+
+def describe_lonlat(a: Args) -> str:
+    lat, lon = a["names"]
+    return (
+        f"Latitude/longitude of each ({a['y']!r}, {a['x']!r}) cell as coordinates {lat!r}/{lon!r}, "
+        f"from the grid's projection ({_short(a['crs'])}, pyproj)"
+    )
+
+
+def _short(crs: str) -> str:
+    return crs if len(crs) < 40 else crs[:37] + "..."
+
+
+def xy_nearest(obj: Any, a: Args) -> Any:
+    return obj.sel({a["x"]: a["x_value"], a["y"]: a["y_value"]}, method="nearest")
+
+
+def code_xy_nearest(s: str, a: Args) -> str:
+    pairs = [(a["x"], literal(a["x_value"])), (a["y"], literal(a["y_value"]))]
+    return f'{s}.sel({mapping(pairs)}, method="nearest")'
+
+
+def describe_xy_nearest(a: Args) -> str:
+    return (
+        f"Cell containing longitude {a['lon_value']:g}, latitude {a['lat_value']:g} "
+        f"({a['x']!r} {a['x_value']:.1f}, {a['y']!r} {a['y_value']:.1f} in the grid's projection)"
+    )
+
+
+def area_mean(obj: Any, a: Args) -> Any:
+    weights = cell_area_weights(obj, a["crs"], a["dx"], a["dy"], tuple(a["names"]))
+    return obj.weighted(weights).mean(tuple(a["dims"]), keep_attrs=True)
+
+
+def code_area_mean(s: str, a: Args) -> str:
+    values = ", ".join(literal(v) for v in (a["crs"], a["dx"], a["dy"], tuple(a["names"])))
+    weights = f"cell_area_weights({s}, {values})"
+    return f"{s}.weighted({weights}).mean({literal(tuple(a['dims']))}, keep_attrs=True)"
+
+
+def describe_area_mean(a: Args) -> str:
+    dims = " and ".join(repr(d) for d in a["dims"])
+    return f"Area mean over {dims}, each cell weighted by its area on the ellipsoid"

@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from vstore_explorer import geodesy
+from vstore_explorer import geodesy, projection
 from vstore_explorer.literals import literal, mapping, slice_code
 from vstore_explorer.ops import curvilinear as cv
 
@@ -37,11 +37,14 @@ OpName = Literal[
     "nearest_cell",
     "far_mask",
     "cell_window",
-    "box_mask",
+    "xy_nearest",
     "stride",
+    "project_lonlat",
+    "box_mask",
     "mask_invalid",
     "area_mean",
     "cell_mean",
+    "cell_area_mean",
     "time_mean",
     "zonal_mean",
 ]
@@ -295,13 +298,10 @@ _TABLE = (
         code=cv.code_window,
     ),
     OpKind(
-        "box_mask",
-        execute=cv.box_mask,
-        describe=cv.describe_box_mask,
-        code=cv.code_box_mask,
-        selects=False,
-        helpers=(geodesy.in_box,),
-        elementwise=True,
+        "xy_nearest",
+        execute=cv.xy_nearest,
+        describe=cv.describe_xy_nearest,
+        code=cv.code_xy_nearest,
     ),
     OpKind(
         "stride",
@@ -314,6 +314,23 @@ _TABLE = (
         code=lambda s, a: (
             f"{s}.isel({mapping((d, slice_code(None, None, a['step'])) for d in a['dims'])})"
         ),
+    ),
+    OpKind(
+        "project_lonlat",
+        execute=cv.lonlat,
+        describe=cv.describe_lonlat,
+        code=cv.code_lonlat,
+        selects=False,
+        helpers=(projection.lonlat_coords,),
+    ),
+    OpKind(
+        "box_mask",
+        execute=cv.box_mask,
+        describe=cv.describe_box_mask,
+        code=cv.code_box_mask,
+        selects=False,
+        helpers=(geodesy.in_box,),
+        elementwise=True,
     ),
     OpKind(
         "mask_invalid",
@@ -344,6 +361,14 @@ _TABLE = (
         code=cv.code_cell_mean,
         selects=False,
         needs_numpy=True,
+    ),
+    OpKind(
+        "cell_area_mean",
+        execute=cv.area_mean,
+        describe=cv.describe_area_mean,
+        code=cv.code_area_mean,
+        selects=False,
+        helpers=(projection.cell_area_weights,),
     ),
     OpKind(
         "time_mean",

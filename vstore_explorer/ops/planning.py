@@ -29,6 +29,7 @@ from vstore_explorer.axes import Axes, LonConvention, find_axes
 from vstore_explorer.chunks import storage_chunk_sizes
 from vstore_explorer.errors import SelectionError
 from vstore_explorer.ops import planning_curvilinear as curvilinear
+from vstore_explorer.ops import planning_projected as projected
 from vstore_explorer.ops.op import Op
 from vstore_explorer.selection import Selection, bbox_width
 
@@ -345,14 +346,22 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
         _nearest_index(ctx, dim, "level")
         ops.append(Op.make("level_nearest", dim=dim, value=sel.level))
         ctx = ctx.without(dim)
-    if sel.point is not None and axes.curvilinear:
+    crs = projected.crs_of(ds, axes) if axes.projected else None
+    if sel.point is not None and crs is not None:
+        ctx.require_all(axes.spatial(), "a point")
+        ops.append(projected.point_op(ds, axes, crs, *sel.point))
+        ctx = ctx.without(*axes.spatial())
+    elif sel.point is not None and axes.curvilinear:
         ctx.require_all(axes.spatial(), "a point")
         ops.extend(curvilinear.cell_ops(ds, axes, *sel.point))
         ctx = ctx.without(*axes.spatial())
     elif sel.point is not None:
         ops.append(_point_op(ctx, *sel.point))
         ctx = ctx.without(ctx.axes.lat, ctx.axes.lon)
-    if sel.bbox is not None and axes.curvilinear:
+    if sel.bbox is not None and crs is not None:
+        ctx.require_all(axes.spatial(), "a bounding box")
+        ops.append(projected.box_op(ds, axes, crs, sel.bbox))
+    elif sel.bbox is not None and axes.curvilinear:
         ctx.require_all(axes.spatial(), "a bounding box")
         ops.extend(curvilinear.box_ops(ds, axes, sel.bbox))
     elif sel.bbox is not None:
@@ -360,11 +369,18 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
     spatial = tuple(d for d in ctx.axes.spatial() if d in ctx.present())
     if sel.stride > 1 and spatial:
         ops.append(Op.make("stride", dims=spatial, step=sel.stride))
+    if crs is not None:
+        ops.append(projected.lonlat_op(axes, crs))
+        if sel.bbox is not None:
+            box = {"lat": axes.geo_lat, "lon": axes.geo_lon, "bbox": sel.bbox}
+            ops.append(Op.make("box_mask", **box))
     mask = _mask_op(ds, names, single=any(op.name == "select_variable" for op in ops))
     if mask is not None and sel.invalid == "mask":
         ops.append(mask)
     if sel.reduction != "none":
         special = curvilinear.reduction_op(axes, sel.reduction) if axes.curvilinear else None
+        if crs is not None:
+            special = projected.reduction_op(ds, axes, crs, sel.reduction)
         if special is not None:
             ctx.require_all(axes.spatial(), f"reduction {sel.reduction!r}")
         reduction = special or _reduction_op(ctx, sel.reduction)
