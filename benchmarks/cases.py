@@ -144,6 +144,6 @@ def by_hand(ds: Any, case: Case) -> Any:
         west, south, east, north = case.bbox
         da = da.sel(lat=slice(south, north), lon=slice(west, east))
     if case.reduction == "area_mean":
-        weights = np.cos(np.deg2rad(da["lat"]))
+        weights = np.cos(np.deg2rad(da["lat"].astype("float64")))
         da = da.weighted(weights).mean(("lat", "lon"))
     return da

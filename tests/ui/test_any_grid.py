@@ -23,6 +23,7 @@ import pyproj
 import pytest
 
 from vstore_explorer.app.state import NO_LIMITS, ExplorerState
+from vstore_explorer.axes import find_axes
 from vstore_explorer.build.icechunk_store import build_icechunk
 from vstore_explorer.build.umm import cmr_item, collection_umm
 from vstore_explorer.catalog.links import StoreLink
@@ -35,6 +36,10 @@ ASCAT = next(G.glob("ascat_l2_netcdf3/*.nc"))
 GPM = next(G.glob("gpm_1c_ssmi_swath_groups/*.HDF5"))
 SMAP = next(G.glob("smap_l4_projected_groups/*.h5"))
 ATL16 = next(G.glob("atl16_nested_groups/*.nc4"))
+GAMSSA = next(G.glob("gamssa_ghrsst_l4/*.nc"))
+GLDAS = sorted(G.glob("gldas_noah025_3h/*.nc4"))
+SENTINEL6 = next(G.glob("sentinel6_l2_groups/*.nc"))
+DMRPP = G / "dmrpp_pairs" / "chunked_gzipped_threeD.h5"
 GPM_TIME = r"filename:(\d{8})-S(\d{6})"
 
 
@@ -127,6 +132,10 @@ def grids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "GPM1C": ([GPM], {"group": ["S1", "S2"], "time_from": GPM_TIME}),
         "SMAPL4": ([SMAP], {"group": "Analysis_Data", "time_from": "coord:/time"}),
         "ATL16": ([ATL16], {"group": "group1/group2", "time_from": "attr:time_coverage_start"}),
+        "GAMSSA": ([GAMSSA], {}),
+        "GLDAS": (GLDAS, {}),
+        "SENTINEL6": ([SENTINEL6], {"group": ["data_01", "data_01/ku"]}),
+        "DMRPP": ([DMRPP], {"dim": "phony_dim_0"}),
     }
     for n, (name, (files, options)) in enumerate(stores.items()):
         store = root / f"{name}.icechunk"
@@ -405,3 +414,80 @@ def test_a_polar_stereographic_grid_is_transformed_not_guessed(grids, tmp_path):
     state.view = "timeseries"
     state.result("timeseries")
     assert "off the grid" in state.alert and "latitude 10" in state.alert
+
+
+ALL = (
+    "POLAR",
+    "ASCAT",
+    "SWATHS",
+    "GPM1C",
+    "SMAPL4",
+    "ATL16",
+    "GAMSSA",
+    "GLDAS",
+    "SENTINEL6",
+    "DMRPP",
+)
+
+
+@pytest.mark.parametrize("short_name", ALL)
+def test_every_store_in_every_view_holds_finite_data_or_says_why(grids, short_name):
+    """No blank without a message: each view of each store (the whole grid, then a box in its
+    middle) is a plot of finite values for the view's own selection, or an alert; never an
+    unexpected error."""
+    state = ExplorerState(catalog=LocalCatalog(grids["records"]), limits=NO_LIMITS)
+    state.search()
+    state.select_collection(short_name)
+    if state.variable is None:
+        assert state.alert_level == "info" and "latitude/longitude grid" in state.alert
+        return
+    outcomes = []
+    for where in ("all", "box"):
+        if where == "box":
+            state.view = "map"
+            whole = state.result("map")
+            if whole is None:  # the whole grid did not draw: said so above
+                break
+            assert not state.alert, state.alert  # the last view's message went with it
+            axes = find_axes(whole.data)
+            lats = whole.data[axes.lat or axes.geo_lat].values
+            lons = whole.data[axes.lon or axes.geo_lon].values
+            mid_lat, mid_lon = float(np.nanmedian(lats)), float(np.nanmedian(lons))
+            mid_lon = mid_lon - 360 if mid_lon > 180 else mid_lon
+            state.set_box(mid_lon - 5, max(mid_lat - 5, -90), mid_lon + 5, min(mid_lat + 5, 90))
+        for view in ("map", "timeseries", "hovmoller"):
+            state.view = view
+            shown = state.result(view)
+            fresh = shown is not None and shown.selection == state.view_selection(view)
+            assert "Unexpected error" not in state.alert, state.alert
+            if fresh and not state.alert:
+                values = np.asarray(shown.data.values, dtype="f8")
+                assert np.isfinite(values).any(), (view, where)
+                outcomes.append((where, view, "plot"))
+            else:
+                assert state.alert, (where, view)
+                outcomes.append((where, view, "alert"))
+    assert ("all", "map", "plot") in outcomes or short_name == "GPM1C"  # GPM: all fill values
+
+
+def test_gamssa_area_means_match_float64_netcdf4_to_1e9(grids):
+    """float64 cos(latitude) weights: the float32 latitudes no longer bias the mean (1e-5)."""
+    state = _state(grids, "GAMSSA")
+    state.variable = "analysed_sst"
+    box = (-170.0, -5.0, -120.0, 5.0)
+    state.set_box(*box)
+    from vstore_explorer.compute import Request
+
+    request = Request(state.handle, state.view_selection("timeseries"))  # one step: no plot
+    mean = request.load()
+    with netCDF4.Dataset(GAMSSA) as nc:
+        lat = nc["lat"][:].astype("f8")
+        lon = nc["lon"][:].astype("f8")
+        sst = np.ma.filled(nc["analysed_sst"][0].astype("f8"), np.nan)
+    rows = (lat >= box[1]) & (lat <= box[3])
+    cols = (lon >= box[0]) & (lon <= box[2])
+    field = sst[np.ix_(rows, cols)]
+    w = np.broadcast_to(np.cos(np.deg2rad(lat[rows]))[:, None], field.shape) * np.isfinite(field)
+    direct = np.nansum(field * w) / w.sum()
+    assert float(mean.values[0]) == pytest.approx(direct, rel=1e-9)
+    assert "float64" in " ".join(request.describe())

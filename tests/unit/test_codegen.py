@@ -29,7 +29,7 @@ OPEN_CODE = "ds = _source"  # stands in for the stores module's open block
 SAFE_NAMES = {
     "np", "xr", "ds", "result", "plot", "_source", "hvplot", "numpy", "xarray", "hvplot.xarray",
     "sel", "isel", "weighted", "mean", "chunk", "cos", "deg2rad", "r_", "slice", "float",
-    "method", "keep_attrs", "image", "line", "x", "y", "title",
+    "method", "keep_attrs", "image", "line", "x", "y", "title", "astype", "assign_coords",
 }  # fmt: skip
 SAFE_CALLS = {
     "sel",
@@ -39,6 +39,8 @@ SAFE_CALLS = {
     "chunk",
     "cos",
     "deg2rad",
+    "astype",
+    "assign_coords",
     "slice",
     "image",
     "line",
@@ -116,7 +118,7 @@ def test_render_ops_text() -> None:
         "out = out.sel({'lat': 1.5, 'lon': 200.0}, method=\"nearest\")",
         "out = out.chunk({'time': 1})",
         "out = out.chunk('auto')",
-        "out = out.weighted(np.cos(np.deg2rad(out['lat']))).mean(('lat', 'lon'), keep_attrs=True)",
+        "out = out.weighted(np.cos(np.deg2rad(out['lat'].astype(\"float64\")))).mean(('lat', 'lon'), keep_attrs=True)",
         "out = out.mean('lon', keep_attrs=True)",
     ]
     assert render_ops(()) == "result = ds"

@@ -75,7 +75,8 @@ class ExplorerState(SearchPart, DownloadsPart):
         if "view" in names:
             if self.view in self._stale or self.result() is None:
                 self.refresh()
-            else:
+            else:  # its result is current: another view's message does not belong to it
+                self._clear()
                 self._show_code(self.result())
 
     def view_query(self) -> ViewQuery:
