@@ -27,6 +27,7 @@ import xarray as xr
 
 from vstore_explorer.axes import find_axes
 from vstore_explorer.errors import InvalidInputError
+from vstore_explorer.ops.cf_flags import categories
 
 if TYPE_CHECKING:
     import holoviews as hv
@@ -40,6 +41,7 @@ MAP_HEIGHT = (200, 480)  # smallest and largest map frame height (the width is f
 SERIES_HEIGHT = 260
 HOVMOLLER_HEIGHT = 320
 RASTERIZE_ABOVE = 250_000  # grid cells: larger images are rasterized with datashader
+RASTERIZE_CELLS_ABOVE = 20_000  # cells of a quadmesh over 2-D coordinates (a polygon each)
 ROBUST = (2.0, 98.0)  # percentiles for the colour range
 SAMPLE = 250_000  # values used for the percentiles at most
 
@@ -154,7 +156,45 @@ def robust_range(
     return _round(low), _round(high)
 
 
+_CATEGORY_COLORS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+)  # fmt: skip
+
+
+def category_options(da: xr.DataArray) -> dict[str, Any] | None:
+    """Colour options naming a categorical variable's CF flag categories on the colorbar
+    (one colour per code when the codes are consecutive integers), else ``None``.
+
+    Example:
+        >>> da = xr.DataArray(np.zeros(2, "i1"), name="surface",
+        ...                   attrs={"flag_values": [0, 1, 2], "flag_meanings": "sea land ice"})
+        >>> category_options(da)["cticks"]
+        [(0.0, 'sea'), (1.0, 'land'), (2.0, 'ice')]
+    """
+    found = categories(da)
+    if not found:
+        return None
+    codes = sorted(found)
+    options: dict[str, Any] = {"cticks": [(c, found[c].replace("_", " ")) for c in codes]}
+    consecutive = all(float(c).is_integer() for c in codes) and codes == [
+        codes[0] + i for i in range(len(codes))
+    ]
+    if consecutive and len(codes) <= len(_CATEGORY_COLORS):
+        options["cmap"] = list(_CATEGORY_COLORS[: len(codes)])
+        options["clim"] = (codes[0] - 0.5, codes[-1] + 0.5)
+    else:
+        options["cmap"] = DEFAULT_CMAP
+        options["clim"] = (codes[0], codes[-1]) if codes[0] < codes[-1] else None
+        if options["clim"] is None:
+            del options["clim"]
+    return options
+
+
 def _color_options(da: xr.DataArray) -> dict[str, Any]:
+    named = category_options(da)
+    if named is not None:
+        return named
     clim = robust_range(da)
     spans_zero = clim is not None and clim[0] < 0 < clim[1]
     cmap = colormap(da, spans_zero)
@@ -239,7 +279,7 @@ def nothing_to_draw(da: xr.DataArray) -> str | None:
     """Why a loaded array cannot draw (no value, or every value missing), or ``None``.
 
     Example:
-        >>> nothing_to_draw(xr.DataArray([np.nan, np.nan], dims="x", name="sst"))[:37]
+        >>> nothing_to_draw(xr.DataArray([np.nan, np.nan], dims="x", name="sst"))[:38]
         "every value of 'sst' in this selection"
     """
     if not in_memory(da) or not np.issubdtype(da.dtype, np.number):
@@ -287,7 +327,7 @@ def map_spec(da: xr.DataArray) -> PlotSpec:
         "frame_width": FRAME_WIDTH,
         "frame_height": frame_height,
     }
-    if da.size > RASTERIZE_ABOVE:
+    if da.size > (RASTERIZE_CELLS_ABOVE if lons.ndim == 2 else RASTERIZE_ABOVE):
         kwargs["rasterize"] = True
     return method, kwargs
 
@@ -407,13 +447,16 @@ def render(
     import hvplot.xarray  # noqa: F401  (registers the .hvplot accessor)
 
     method, kwargs = plot if plot is not None else spec(da, kind, tiles=tiles)
-    names = float_coords((method, kwargs))
-    if names:
-        da = da.assign_coords({n: da[n].astype("float64") for n in names})
-    obj = getattr(da.hvplot, method)(**kwargs)
+    obj = getattr(drawable(da, (method, kwargs)).hvplot, method)(**kwargs)
     if kind == "map" and coastline and "tiles" not in kwargs:
         obj = obj * coastline_overlay(da, kwargs)
     return obj
+
+
+def drawable(da: xr.DataArray, plot: tuple[str, Mapping[str, Any]]) -> xr.DataArray:
+    """``da`` as a plot draws it: a map on float64 coordinates (:func:`float_coords`)."""
+    names = float_coords(plot)
+    return da.assign_coords({n: da[n].astype("float64") for n in names}) if names else da
 
 
 def float_coords(plot: tuple[str, Mapping[str, Any]]) -> tuple[str, ...]:

@@ -39,7 +39,7 @@ _LIMITS = MappingProxyType(
     {"month": (1, 12), "day": (1, 31), "hour": (0, 23), "minute": (0, 59), "second": (0, 59)}
 )
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-_QUERY_KEYS = ("var", "time", "bbox", "point", "level", "reduction", "stride", "invalid")
+_QUERY_KEYS = ("var", "time", "bbox", "point", "level", "reduction", "stride", "invalid", "flags")
 INVALID: tuple[str, ...] = ("mask", "keep")
 
 
@@ -129,6 +129,9 @@ class Selection:
         invalid: ``mask`` (default) hides values outside a variable's CF ``valid_min`` /
             ``valid_max`` / ``valid_range``, as netCDF4-python does when it reads the file;
             ``keep`` shows them as stored (flag codes, out-of-range fill values included).
+        flags: ``mask`` (default) hides a measurement's CF ``flag_values`` codes (land, ice,
+            rain, no observation...) that its valid range lets through; ``keep`` shows them.
+            Variables that are only categories (a surface-type code) are never masked.
 
     Example:
         >>> sel = Selection(variables=("sst",), bbox=(170, -10, -170, 10), reduction="area_mean")
@@ -146,6 +149,7 @@ class Selection:
     reduction: Reduction = "none"
     stride: int = 1
     invalid: str = "mask"
+    flags: str = "mask"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -191,6 +195,11 @@ class Selection:
             raise SelectionError(
                 f"Selection.invalid must be 'mask' or 'keep' (values outside the CF valid range); "
                 f"got {self.invalid!r}"
+            )
+        if self.flags not in INVALID:
+            raise SelectionError(
+                f"Selection.flags must be 'mask' or 'keep' (a measurement's CF flag codes); "
+                f"got {self.flags!r}"
             )
         if self.point is not None and self.bbox is not None:
             raise SelectionError("Selection: give either point or bbox, not both")
@@ -250,6 +259,7 @@ class Selection:
             "reduction": self.reduction,
             "stride": self.stride,
             "invalid": self.invalid,
+            "flags": self.flags,
         }
 
     @classmethod
@@ -289,6 +299,8 @@ class Selection:
             pairs.append(("stride", str(self.stride)))
         if self.invalid != "mask":
             pairs.append(("invalid", self.invalid))
+        if self.flags != "mask":
+            pairs.append(("flags", self.flags))
         return "&".join(f"{key}={quote(value, safe='-_.,/:')}" for key, value in pairs)
 
     @classmethod
@@ -348,4 +360,4 @@ def _parse_query_value(key: str, text: str) -> Any:
         if not re.fullmatch(r"[0-9]{1,6}", text):
             raise SelectionError(f"Selection.from_query: stride={text!r} must be an integer >= 1")
         return int(text)
-    return text  # reduction, invalid: validated by Selection
+    return text  # reduction, invalid, flags: validated by Selection

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,27 @@ def wait_for_map(page: Any, timeout: float = 60.0) -> None:
     page.locator(".vx-plot-map canvas").first.wait_for(state="visible", timeout=timeout * 1000)
 
 
+@contextmanager
+def serving(
+    catalog: str, folder: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path, float]]:
+    """``vstore-explorer serve --catalog CATALOG`` on a free 127.0.0.1 port, answering HTTP:
+    ``(url, process, log, start time)``; stopped on exit."""
+    port = free_port()
+    log = folder / "serve.log"
+    command = [sys.executable, "-m", "vstore_explorer.cli", "serve", "--catalog", catalog]
+    command += ["--port", str(port), "--address", "127.0.0.1"]
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(url, process, log, SERVE_TIMEOUT)
+        yield url, process, log, started
+    finally:
+        stop(process)
+
+
 @pytest.fixture(scope="module")
 def served_app(
     chromium: Any, demo_records: str, tmp_path_factory: pytest.TempPathFactory
@@ -185,26 +207,8 @@ def served_app(
     Also measures the time from starting the command to the first map shown in Chromium
     (written to ``test-artifacts/browser-timings.json``).
     """
-    port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = [
-        sys.executable,
-        "-m",
-        "vstore_explorer.cli",
-        "serve",
-        "--catalog",
-        demo_records,
-        "--port",
-        str(port),
-        "--address",
-        "127.0.0.1",
-    ]
-    url = f"http://127.0.0.1:{port}/"
-    started = time.perf_counter()
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        http_seconds = wait_for_http(url, process, log, SERVE_TIMEOUT)
+    with serving(demo_records, tmp_path_factory.mktemp("serve")) as (url, process, log, started):
+        http_seconds = time.perf_counter() - started
         first = open_page(chromium)
         try:
             first.page.goto(url)
@@ -215,8 +219,6 @@ def served_app(
         record_timing("serve_to_first_plot_s", first_plot)
         record_timing("serve_to_http_s", http_seconds)
         yield ServedApp(url, process, log, http_seconds, first_plot)
-    finally:
-        stop(process)
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ def test_dict_is_json_and_round_trips() -> None:
         "reduction": "area_mean",
         "stride": 2,
         "invalid": "mask",
+        "flags": "mask",
     }
     assert Selection.from_dict(data) == sel
     assert Selection.from_dict({}) == Selection()

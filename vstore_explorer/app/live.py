@@ -24,7 +24,7 @@ import xarray as xr
 
 from vstore_explorer.app.state import ExplorerState, ViewResult
 from vstore_explorer.coastlines import coastline, convention_of
-from vstore_explorer.plots import frame
+from vstore_explorer.plots import drawable, frame
 
 MARK_PARAMS = ("where", "west", "south", "east", "north", "lon", "lat")
 
@@ -52,6 +52,13 @@ def warm_up() -> float:
         for descending in (False, True):
             image = _grid(dtype, descending).hvplot.image(x="lon", y="lat")
             _rasterize(image, dynamic=False, width=16, height=8)
+    grid = _grid(np.float64, False)  # a quadmesh over 2-D coordinates (swaths, projected grids)
+    lon2, lat2 = np.meshgrid(grid.lon.values, grid.lat.values)
+    dims = ("row", "col")
+    swath = xr.DataArray(
+        grid.values, dims=dims, coords={"lat": (dims, lat2), "lon": (dims, lon2)}, name="v"
+    )
+    _rasterize(swath.hvplot.quadmesh(x="lon", y="lat"), dynamic=False, width=16, height=8)
     return time.perf_counter() - started
 
 
@@ -160,7 +167,8 @@ class LivePlot:
         """The HoloViews element of a result: the spec's hvplot call on the plotted frame."""
         method, kwargs = result.plot
         options = {k: v for k, v in kwargs.items() if k != "rasterize"}
-        element = getattr(frame(result.data, kwargs).hvplot, method)(**options)
+        data = drawable(frame(result.data, kwargs), result.plot)
+        element = getattr(data.hvplot, method)(**options)
         if "clabel" in kwargs:  # in-place updates keep the first colour bar title otherwise
             element = element.opts(hooks=[partial(_colorbar_title, str(kwargs["clabel"]))])
         return element

@@ -184,6 +184,7 @@ def _apply_selection(state: ExplorerState, q: ViewQuery) -> bool:
         updates["where"] = "all"
     updates["stride"] = sel.stride
     updates["mask_invalid"] = sel.invalid == "mask"
+    updates["mask_flags"] = sel.flags == "mask"
     try:
         state.param.update(**updates)
         state._update_levels()

@@ -233,6 +233,11 @@ class SubsetView(Viewer):
             name="Mask values outside the valid range",
             css_classes=_css("mask-invalid"),
         )
+        self.mask_flags = pn.widgets.Checkbox.from_param(
+            s.param.mask_flags,
+            name="Mask flag codes (CF flag_values: land, ice, no data...)",
+            css_classes=_css("mask-flags"),
+        )
         self.cost = pn.pane.Markdown(
             self._cost(), css_classes=_css("cost"), sizing_mode="stretch_width"
         )
@@ -272,6 +277,7 @@ class SubsetView(Viewer):
             pn.Row(*self.point.values()),
             pn.Row(self.level, self.stride),
             self.mask_invalid,
+            self.mask_flags,
             self.cost,
             self.confirm,
             css_classes=_css("subset"),

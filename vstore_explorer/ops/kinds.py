@@ -42,6 +42,7 @@ OpName = Literal[
     "project_lonlat",
     "box_mask",
     "mask_invalid",
+    "mask_flags",
     "area_mean",
     "cell_mean",
     "cell_area_mean",
@@ -179,6 +180,58 @@ def _code_mask_invalid(s: str, a: Args) -> str:
         for n, lo, hi in a["bounds"]
     )
     return f"{s}.assign({{{parts}}})"
+
+
+def is_code(obj: Any, codes: Any, tolerance: float) -> Any:
+    """Whether each value is one of ``codes`` (within ``tolerance``: half a packing step)."""
+    if tolerance == 0:
+        return obj.isin(list(codes))
+    out = abs(obj - codes[0]) <= tolerance
+    for code in codes[1:]:
+        out = out | (abs(obj - code) <= tolerance)
+    return out
+
+
+def _without_codes(arr: Any, codes: Any, tolerance: float) -> Any:
+    if not isinstance(arr.data, np.ndarray) or arr.dtype.kind != "f":
+        return arr.where(~is_code(arr, codes, tolerance))
+    out = arr.copy(deep=True)  # numpy on a copy: where() would import dask.array (see _masked)
+    values = out.data
+    values[np.asarray(is_code(values if tolerance else out, codes, tolerance))] = np.nan
+    return out
+
+
+def _mask_flags(obj: Any, a: Args) -> Any:
+    for name, codes, tolerance in a["masks"]:
+        if a["single"]:
+            obj = _without_codes(obj, codes, tolerance)
+        else:
+            obj = obj.assign({name: _without_codes(obj[name], codes, tolerance)})
+    return obj
+
+
+def _code_is_code(s: str, codes: Any, tolerance: float) -> str:
+    if tolerance == 0:
+        return f"{s}.isin({literal(list(codes))})"
+    return " | ".join(f"(abs({s} - {literal(c)}) <= {literal(tolerance)})" for c in codes)
+
+
+def _code_mask_flags(s: str, a: Args) -> str:
+    if a["single"]:
+        ((_, codes, tolerance),) = a["masks"]
+        return f"{s}.where(~({_code_is_code(s, codes, tolerance)}))"
+    parts = ", ".join(
+        f"{literal(n)}: {s}[{literal(n)}].where(~({_code_is_code(f'{s}[{literal(n)}]', c, t)}))"
+        for n, c, t in a["masks"]
+    )
+    return f"{s}.assign({{{parts}}})"
+
+
+def _describe_mask_flags(a: Args) -> str:
+    parts = "; ".join(
+        f"{n!r} codes " + ", ".join(f"{c:g}" for c in codes) for n, codes, _ in a["masks"]
+    )
+    return f"Mask flag codes {parts} (CF flag_values: not measurements)"
 
 
 def _describe_mask_invalid(a: Args) -> str:
@@ -344,6 +397,15 @@ _TABLE = (
             "values outside the CF valid range masked, as netCDF4 reads them "
             "(packed limits widened by half a step)"
         ),
+    ),
+    OpKind(
+        "mask_flags",
+        execute=_mask_flags,
+        describe=_describe_mask_flags,
+        code=_code_mask_flags,
+        selects=False,
+        elementwise=True,
+        comment=lambda a: "CF flag codes masked: they name conditions, they are not values",
     ),
     OpKind(
         "area_mean",

@@ -1,7 +1,9 @@
 """Plan a Selection: the ops that apply it to a dataset, from metadata and coordinate values only.
 
-Order of the steps: variables, time range, level, box or point, stride, the CF valid-range
-mask (:func:`valid_bounds`; unless ``Selection.invalid == "keep"``), reduction. A reduction of
+Order of the steps: variables, time range, level, box or point (on a 2-D or projected grid: see
+:mod:`.planning_curvilinear`, :mod:`.planning_projected`), stride, the CF valid-range mask
+(:func:`valid_bounds`; unless ``Selection.invalid == "keep"``), the CF flag-code mask
+(:mod:`.cf_flags`; unless ``Selection.flags == "keep"``), reduction. A reduction of
 non-dask data adds a ``chunk`` step: right after the variables with the storage chunks when the
 encoding gives them for every dimension, else ``chunk("auto")`` just before the reduction.
 
@@ -30,6 +32,7 @@ from vstore_explorer.chunks import storage_chunk_sizes
 from vstore_explorer.errors import SelectionError
 from vstore_explorer.ops import planning_curvilinear as curvilinear
 from vstore_explorer.ops import planning_projected as projected
+from vstore_explorer.ops.cf_flags import flag_mask_op
 from vstore_explorer.ops.op import Op
 from vstore_explorer.selection import Selection, bbox_width
 
@@ -377,6 +380,9 @@ def plan(ds: xr.Dataset, sel: Selection) -> tuple[Op, ...]:
     mask = _mask_op(ds, names, single=any(op.name == "select_variable" for op in ops))
     if mask is not None and sel.invalid == "mask":
         ops.append(mask)
+    flags = flag_mask_op(ds, names, single=any(op.name == "select_variable" for op in ops))
+    if flags is not None and sel.flags == "mask":
+        ops.append(flags)
     if sel.reduction != "none":
         special = curvilinear.reduction_op(axes, sel.reduction) if axes.curvilinear else None
         if crs is not None:

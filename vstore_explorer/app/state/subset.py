@@ -42,6 +42,7 @@ SUBSET_PARAMS = (
     "level",
     "stride",
     "mask_invalid",
+    "mask_flags",
 )
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _AUXILIARY = ("error", "mask", "flag", "flags", "uncertainty", "quality", "qc", "count")
@@ -73,6 +74,9 @@ class SubsetPart(MessagesPart):
     stride = param.Integer(default=1, bounds=(1, 64), doc="Keep one grid point in N (preview)")
     mask_invalid = param.Boolean(
         default=True, doc="Mask values outside the CF valid range (as netCDF4 reads them)"
+    )
+    mask_flags = param.Boolean(
+        default=True, doc="Mask a measurement's CF flag codes (flag_values: land, ice, no data...)"
     )
     map_time: str | None = selector(default=None, objects=[], allow_None=True, label="Map time")
 
@@ -119,6 +123,7 @@ class SubsetPart(MessagesPart):
             level=self.level,
             stride=self.stride,
             invalid="mask" if self.mask_invalid else "keep",
+            flags="mask" if self.mask_flags else "keep",
         )
 
     # -- map interactions -------------------------------------------------------------------------
@@ -163,6 +168,7 @@ class SubsetPart(MessagesPart):
         updates["time_end"] = updates["time_end"] or (times[-1] if times else None)
         if not same:
             updates |= {"where": "all", "stride": 1, "map_time": None, "mask_invalid": True}
+            updates["mask_flags"] = True
         return updates
 
     def _default_variable(self, ds: xr.Dataset, variables: list[str]) -> str | None:
