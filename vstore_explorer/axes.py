@@ -196,6 +196,17 @@ def _convention(lon: xr.DataArray) -> LonConvention:
     return "0..360" if is_360 else "-180..180"
 
 
+def axis_kind(name: str, coord: xr.DataArray) -> str | None:
+    """The axis (``time``, ``lat``, ``lon``, ``level``) a coordinate is, from CF metadata then
+    its name; also for scalar coordinates left by a selection (the level a map shows).
+
+    Example:
+        >>> axis_kind("plev", xr.DataArray(500.0, attrs={"units": "hPa"}))
+        'level'
+    """
+    return _cf_kind(coord, None) or _name_kind(name, coord)
+
+
 def _dimension_coords(obj: xr.Dataset | xr.DataArray) -> list[tuple[Hashable, xr.DataArray]]:
     return [
         (dim, obj.coords[dim])

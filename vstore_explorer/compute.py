@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import xarray as xr
@@ -30,6 +32,7 @@ from vstore_explorer.ops import Op, describe, execute, plan
 from vstore_explorer.selection import Selection
 from vstore_explorer.stores.kinds.registry import KINDS
 from vstore_explorer.stores.open import StoreHandle, connect
+from vstore_explorer.stores.urls import public_url
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -146,6 +149,27 @@ class Request:
                 raise
             raise clear from exc
 
+    def provenance(self) -> dict[str, str]:
+        """Where a download came from, for its NetCDF global attributes and CSV header: the
+        store (without secrets), its version and snapshot, the group, the Selection as a query
+        string, the package version and the time it was made (UTC)."""
+        handle = self.handle
+        made = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        store = public_url(handle.link.url)
+        query = self.selection.to_query()
+        record = {
+            "vstore_explorer_store": store,
+            "vstore_explorer_store_kind": handle.link.kind,
+            "vstore_explorer_store_version": handle.version.label,
+            "vstore_explorer_snapshot": handle.snapshot_id or "",
+            "vstore_explorer_group": handle.group or "",
+            "vstore_explorer_selection": query,
+            "vstore_explorer_package_version": package_version(),
+            "vstore_explorer_created": made,
+        }
+        record["history"] = f"{made} vstore_explorer {package_version()}: {query} from {store}"
+        return record
+
     def code(self, plot: PlotSpec | None = None, *, coastlines: bool = False) -> str:
         """The runnable script doing this request (with an hvplot call when ``plot`` is given)."""
         key = ("code", repr(plot), coastlines)
@@ -164,6 +188,14 @@ class Request:
             header=header,
             coastlines=coastlines,
         )
+
+
+def package_version() -> str:
+    """The installed vstore_explorer version (``unknown`` when run from a bare checkout)."""
+    try:
+        return metadata.version("vstore-explorer")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _estimate(handle: StoreHandle, ops: tuple[Op, ...], *, exact: bool = False) -> Cost:

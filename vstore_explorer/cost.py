@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -146,6 +148,35 @@ class Limits:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
                 raise SelectionError(f"{name} must be a positive number of bytes, got {value!r}")
+
+
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*([kKMGT]?)(i?)B?\s*")
+_UNITS = MappingProxyType({"": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12})
+
+
+def parse_size(text: str) -> float:
+    """A size in bytes from ``500MB``, ``2 GB``, ``1.5e9``, ``750kB`` (decimal units; ``MiB``
+    binary).
+
+    Example:
+        >>> parse_size("500MB"), parse_size("2e9"), parse_size("1 GiB")
+        (500000000.0, 2000000000.0, 1073741824.0)
+
+    Raises:
+        SelectionError: text that is not a positive size.
+    """
+    match = _SIZE.fullmatch(str(text))
+    if match is None:
+        raise SelectionError(
+            f"{text!r} is not a size: give bytes as a number with an optional unit, such as "
+            "500MB, 2GB or 1.5e9"
+        )
+    number, unit, binary = match.groups()
+    scale = 1024.0 ** " KMGT".index(unit.upper()) if binary and unit else _UNITS[unit]
+    value = float(number) * scale
+    if not value > 0:
+        raise SelectionError(f"{text!r}: a size must be more than 0 bytes")
+    return value
 
 
 class CostLimitError(VStoreError, ValueError):
@@ -322,8 +353,10 @@ def _result_bytes(
     for op in ops:
         if op.name == "area_mean":
             reduced |= {op["lat"], op["lon"]}
-        elif op.name in ("time_mean", "zonal_mean"):
+        elif op.name in ("time_mean", "zonal_mean", "meridional_mean"):
             reduced.add(op["dim"])
+        elif op.name in ("cell_mean", "cell_area_mean"):
+            reduced |= set(op["dims"])
     total = 0
     for name, dims in positions.items():
         n = math.prod(len(v) for d, v in dims.items() if d not in reduced)

@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -27,12 +26,49 @@ import xarray as xr
 
 from vstore_explorer.axes import find_axes
 from vstore_explorer.errors import InvalidInputError
-from vstore_explorer.ops.cf_flags import categories
+from vstore_explorer.plot_style import (
+    DEFAULT_CMAP,
+    DIVERGING,
+    category_options,
+    color_options,
+    colormap,
+    in_memory,
+    is_anomaly,
+    label,
+    latitude_text,
+    level_text,
+    longitude_text,
+    place,
+    reduction_text,
+    robust_range,
+    text_attr,
+)
+
+__all__ = [
+    "DEFAULT_CMAP",
+    "DIVERGING",
+    "KINDS",
+    "category_options",
+    "colormap",
+    "float_coords",
+    "in_memory",
+    "is_anomaly",
+    "label",
+    "latitude_text",
+    "level_text",
+    "longitude_text",
+    "map_spec",
+    "nothing_to_draw",
+    "reduction_text",
+    "render",
+    "robust_range",
+    "spec",
+]
 
 if TYPE_CHECKING:
     import holoviews as hv
 
-PlotKind = Literal["map", "timeseries", "hovmoller"]
+PlotKind = Literal["map", "timeseries", "hovmoller", "hovmoller_lon"]
 KINDS: tuple[str, ...] = get_args(PlotKind)
 PlotSpec = tuple[str, dict[str, Any]]
 
@@ -42,169 +78,10 @@ SERIES_HEIGHT = 260
 HOVMOLLER_HEIGHT = 320
 RASTERIZE_ABOVE = 250_000  # grid cells: larger images are rasterized with datashader
 RASTERIZE_CELLS_ABOVE = 20_000  # cells of a quadmesh over 2-D coordinates (a polygon each)
-ROBUST = (2.0, 98.0)  # percentiles for the colour range
-SAMPLE = 250_000  # values used for the percentiles at most
-
-# (words in standard_name / long_name / name, colormap); the first match wins.
-_COLORMAPS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("precipitation", "rainfall", "rain", "snowfall", "precip"), "Blues"),
-    (("humidity", "water_vapor", "water vapour", "water vapor", "moisture", "qair"), "YlGnBu"),
-    (("sea_ice", "sea ice", "ice_area", "ice area", "ice fraction"), "Blues_r"),
-    (("temperature", "sst", "tair", "skin temp"), "RdYlBu_r"),
-    (("chlorophyll",), "viridis"),
-    (("radiation", "radiative", "flux", "swdown", "lwdown"), "inferno"),
-    (("height", "elevation", "depth", "altitude"), "cividis"),
-)
-DIVERGING = "RdBu_r"
-DEFAULT_CMAP = "viridis"
 MAP_XLABEL = "longitude (degrees east)"
-_ANOMALY_WORDS = ("anomaly", "anomalies", "difference", "departure", "bias", "tendency")
 
 
 # ---------------------------------------------------------------------------------- attributes
-
-
-def _text_attr(da: xr.DataArray, key: str) -> str:
-    value = da.attrs.get(key, "")
-    return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def label(da: xr.DataArray) -> str:
-    """``long_name (units)`` from the CF attributes, falling back to the standard or variable name.
-
-    Example:
-        >>> label(xr.DataArray(0.0, name="t", attrs={"units": "K"}))
-        't (K)'
-    """
-    name = (
-        _text_attr(da, "long_name")
-        or _text_attr(da, "standard_name").replace("_", " ")
-        or str(da.name or "value")
-    )
-    units = _text_attr(da, "units")
-    return f"{name} ({units})" if units and units not in ("1", "-") else name
-
-
-def _words(da: xr.DataArray) -> str:
-    parts = [_text_attr(da, "standard_name"), _text_attr(da, "long_name"), str(da.name or "")]
-    return " ".join(parts).lower()
-
-
-def is_anomaly(da: xr.DataArray) -> bool:
-    """Whether the names say the values are anomalies/differences (a diverging colormap)."""
-    words = _words(da)
-    return any(w in words for w in _ANOMALY_WORDS)
-
-
-def colormap(da: xr.DataArray, spans_zero: bool = False) -> str:
-    """A colormap for the variable: from its CF names, diverging for anomalies or zero-crossing data.
-
-    Example:
-        >>> colormap(xr.DataArray(0.0, attrs={"standard_name": "precipitation_flux"}))
-        'Blues'
-    """
-    if is_anomaly(da) or spans_zero and _is_signed_quantity(da):
-        return DIVERGING
-    words = _words(da)
-    for keys, cmap in _COLORMAPS:
-        if any(k in words for k in keys):
-            return cmap
-    return DEFAULT_CMAP
-
-
-def _is_signed_quantity(da: xr.DataArray) -> bool:
-    """Zero-crossing data gets a diverging colormap unless its units say it is absolute (kelvin)."""
-    units = _text_attr(da, "units").lower()
-    return units not in ("k", "kelvin", "degrees_kelvin")
-
-
-# ---------------------------------------------------------------------------------- values
-
-
-def in_memory(da: xr.DataArray) -> bool:
-    """Whether ``da``'s values are loaded (reading them costs no I/O)."""
-    return bool(getattr(da.variable, "_in_memory", False))
-
-
-def _round(value: float, digits: int = 4) -> float:
-    if value == 0 or not math.isfinite(value):
-        return float(value)
-    return float(f"{value:.{digits}g}")
-
-
-def robust_range(
-    da: xr.DataArray, percentiles: tuple[float, float] = ROBUST
-) -> tuple[float, float] | None:
-    """The 2nd-98th percentile range of the finite values (rounded), or ``None``.
-
-    ``None`` when the values are not loaded (nothing is read here), there are none, or all equal.
-    """
-    if not in_memory(da) or da.size == 0 or not np.issubdtype(da.dtype, np.number):
-        return None
-    values = np.asarray(da.values).ravel()
-    if values.size > SAMPLE:  # a regular sample is enough for percentiles (and fast)
-        values = values[:: math.ceil(values.size / SAMPLE)]
-    values = values.astype(np.float64)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
-    low, high = (float(v) for v in np.percentile(values, percentiles))
-    if not low < high:
-        low, high = float(values.min()), float(values.max())
-    if not low < high:
-        return None
-    return _round(low), _round(high)
-
-
-_CATEGORY_COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
-)  # fmt: skip
-
-
-def category_options(da: xr.DataArray) -> dict[str, Any] | None:
-    """Colour options naming a categorical variable's CF flag categories on the colorbar
-    (one colour per code when the codes are consecutive integers), else ``None``.
-
-    Example:
-        >>> da = xr.DataArray(np.zeros(2, "i1"), name="surface",
-        ...                   attrs={"flag_values": [0, 1, 2], "flag_meanings": "sea land ice"})
-        >>> category_options(da)["cticks"]
-        [(0.0, 'sea'), (1.0, 'land'), (2.0, 'ice')]
-    """
-    found = categories(da)
-    if not found:
-        return None
-    codes = sorted(found)
-    options: dict[str, Any] = {"cticks": [(c, found[c].replace("_", " ")) for c in codes]}
-    consecutive = all(float(c).is_integer() for c in codes) and codes == [
-        codes[0] + i for i in range(len(codes))
-    ]
-    if consecutive and len(codes) <= len(_CATEGORY_COLORS):
-        options["cmap"] = list(_CATEGORY_COLORS[: len(codes)])
-        options["clim"] = (codes[0] - 0.5, codes[-1] + 0.5)
-    else:
-        options["cmap"] = DEFAULT_CMAP
-        options["clim"] = (codes[0], codes[-1]) if codes[0] < codes[-1] else None
-        if options["clim"] is None:
-            del options["clim"]
-    return options
-
-
-def _color_options(da: xr.DataArray) -> dict[str, Any]:
-    named = category_options(da)
-    if named is not None:
-        return named
-    clim = robust_range(da)
-    spans_zero = clim is not None and clim[0] < 0 < clim[1]
-    cmap = colormap(da, spans_zero)
-    options: dict[str, Any] = {"cmap": cmap}
-    if clim is not None:
-        if cmap == DIVERGING:
-            bound = max(abs(clim[0]), abs(clim[1]))
-            clim = (-bound, bound)
-        options["clim"] = clim
-    return options
 
 
 # ---------------------------------------------------------------------------------- specs
@@ -238,8 +115,11 @@ def _when(da: xr.DataArray, time: str | None) -> str:
 
 
 def _title(da: xr.DataArray, suffix: str = "") -> str:
-    name = _text_attr(da, "long_name") or str(da.name or "")
-    return ", ".join(p for p in (name, suffix) if p)
+    """``long name at 500 hPa, suffix`` (the level when one was picked)."""
+    name = text_attr(da, "long_name") or str(da.name or "")
+    level = level_text(da)
+    head = f"{name} {level}" if name and level else name or level
+    return ", ".join(p for p in (head, suffix) if p)
 
 
 def _need(dim: Hashable | None, da: xr.DataArray, kind: str, axis: str) -> str:
@@ -258,6 +138,20 @@ def _extra_dims(da: xr.DataArray, used: tuple[str, ...], kind: str) -> None:
             f"a {kind} plot of {da.name or 'the array'!s} would need one more selection along "
             f"{extra} (dims {dict(da.sizes)}); pick a single level/point or reduce those dimensions"
         )
+
+
+def _extent(values: np.ndarray) -> tuple[float, float] | None:
+    """The range the cells cover: centres, widened by half a cell on 1-D axes (rounded)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    low, high = float(finite.min()), float(finite.max())
+    if values.ndim == 1 and finite.size > 1:
+        half = float(np.median(np.abs(np.diff(finite)))) / 2
+        low, high = low - half, high + half
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    return round(low, 4), round(high, 4)
 
 
 def _span(values: np.ndarray) -> float:
@@ -319,7 +213,7 @@ def map_spec(da: xr.DataArray) -> PlotSpec:
     kwargs: dict[str, Any] = {
         "x": x,
         "y": y,
-        **_color_options(da),
+        **color_options(da),
         "clabel": label(da),
         "title": _title(da, _when(da, time)),
         "xlabel": MAP_XLABEL,
@@ -327,37 +221,12 @@ def map_spec(da: xr.DataArray) -> PlotSpec:
         "frame_width": FRAME_WIDTH,
         "frame_height": frame_height,
     }
+    extent = _extent(lons), _extent(lats)  # the data's own, not the coastline's (to 85.6°S)
+    if extent[0] is not None and extent[1] is not None:
+        kwargs["xlim"], kwargs["ylim"] = extent
     if da.size > (RASTERIZE_CELLS_ABOVE if lons.ndim == 2 else RASTERIZE_ABOVE):
         kwargs["rasterize"] = True
     return method, kwargs
-
-
-def _place(da: xr.DataArray) -> str:
-    """``30.12°N, 319.88°E`` from scalar latitude/longitude coordinates (a point series)."""
-    found: dict[str, float] = {}
-    for name, coord in da.coords.items():
-        if coord.ndim != 0 or not np.issubdtype(coord.dtype, np.number):
-            continue
-        units = str(coord.attrs.get("units", "")).lower()
-        standard = str(coord.attrs.get("standard_name", "")).lower()
-        key = str(name).lower()
-        if (
-            standard == "latitude"
-            or units.startswith("degree_n")
-            or units.startswith("degrees_n")
-            or key in ("lat", "latitude")
-        ):
-            found.setdefault("lat", float(coord))
-        elif (
-            standard == "longitude"
-            or units.startswith("degree_e")
-            or units.startswith("degrees_e")
-            or key in ("lon", "longitude")
-        ):
-            found.setdefault("lon", float(coord))
-    if len(found) != 2:
-        return ""
-    return f"{found['lat']:.2f}°N, {found['lon']:.2f}°E"
 
 
 def timeseries_spec(da: xr.DataArray) -> PlotSpec:
@@ -370,7 +239,7 @@ def timeseries_spec(da: xr.DataArray) -> PlotSpec:
         "x": x,
         "ylabel": label(da),
         "xlabel": "time",
-        "title": _title(da, _place(da)),
+        "title": _title(da, place(da)),
         "grid": True,
         "frame_width": FRAME_WIDTH,
         "frame_height": SERIES_HEIGHT,
@@ -378,7 +247,8 @@ def timeseries_spec(da: xr.DataArray) -> PlotSpec:
 
 
 def hovmoller_spec(da: xr.DataArray) -> PlotSpec:
-    """Time (x) against latitude, or longitude when there is no latitude left (``quadmesh``)."""
+    """Time (x) against latitude (a zonal mean), or longitude when there is no latitude left
+    (a meridional mean) (``quadmesh``)."""
     time, lat, lon = _dims(da)
     x = _need(time, da, "Hovmöller", "time")
     space = lat if lat in da.dims else lon
@@ -388,7 +258,7 @@ def hovmoller_spec(da: xr.DataArray) -> PlotSpec:
     kwargs: dict[str, Any] = {
         "x": x,
         "y": y,
-        **_color_options(da),
+        **color_options(da),
         "clabel": label(da),
         "title": _title(da, "Hovmöller"),
         "xlabel": "time",
@@ -402,17 +272,25 @@ def hovmoller_spec(da: xr.DataArray) -> PlotSpec:
 
 
 _SPECS = MappingProxyType(
-    {"map": map_spec, "timeseries": timeseries_spec, "hovmoller": hovmoller_spec}
+    {
+        "map": map_spec,
+        "timeseries": timeseries_spec,
+        "hovmoller": hovmoller_spec,
+        "hovmoller_lon": hovmoller_spec,  # the same plot, of a meridional mean
+    }
 )
 
 
-def spec(da: xr.DataArray, kind: PlotKind, *, tiles: str | None = None) -> PlotSpec:
+def spec(
+    da: xr.DataArray, kind: PlotKind, *, tiles: str | None = None, where: str = ""
+) -> PlotSpec:
     """``(hvplot method, keyword arguments)`` for a map, time series or Hovmöller of ``da``.
 
     Plain data only (it is written into exported scripts). ``clim`` is the robust (2-98 %) range
     when the values are loaded, symmetric about zero with a diverging colormap for data that
     crosses zero (except absolute units such as kelvin). ``tiles`` (maps only, e.g. ``"OSM"``)
-    adds web map tiles: it needs a network connection, so it is off by default.
+    adds web map tiles: it needs a network connection, so it is off by default. ``where`` is
+    appended to the title (what a reduction is over: :func:`reduction_text`).
 
     Raises:
         ValueError: an unknown kind, or an array of the wrong shape for it.
@@ -424,6 +302,8 @@ def spec(da: xr.DataArray, kind: PlotKind, *, tiles: str | None = None) -> PlotS
     if kind not in _SPECS:
         raise InvalidInputError(f"plot kind must be one of {', '.join(KINDS)}; got {kind!r}")
     method, kwargs = _SPECS[kind](da)
+    if where:  # what the selection reduced, e.g. reduction_text(selection)
+        kwargs["title"] = ", ".join(p for p in (kwargs.get("title", ""), str(where)) if p)
     if tiles is not None:
         if kind != "map":
             raise InvalidInputError("tiles= applies to maps only")

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, quote
 
 from vstore_explorer.errors import SelectionError
 
-Reduction = Literal["none", "area_mean", "time_mean", "zonal_mean"]
+Reduction = Literal["none", "area_mean", "time_mean", "zonal_mean", "meridional_mean"]
 REDUCTIONS: tuple[str, ...] = get_args(Reduction)
 
 # ISO 8601 date or date-time, to the second (what both pandas and cftime indexes slice with).
@@ -124,7 +124,9 @@ class Selection:
             Longitudes may be given in -180..180 or 0..360, whatever the store uses.
         point: ``(lon, lat)``: the nearest grid point.
         level: a vertical coordinate value: the nearest level.
-        reduction: ``none``, ``area_mean`` (cos-latitude weighted), ``time_mean``, ``zonal_mean``.
+        reduction: ``none``, ``area_mean`` (cos-latitude weighted), ``time_mean``, ``zonal_mean``
+            (over longitude: a latitude-time Hovmöller), ``meridional_mean`` (over latitude,
+            cos-latitude weighted: a longitude-time Hovmöller).
         stride: keep every ``stride``-th latitude and longitude (preview decimation).
         invalid: ``mask`` (default) hides values outside a variable's CF ``valid_min`` /
             ``valid_max`` / ``valid_range``, as netCDF4-python does when it reads the file;
@@ -203,7 +205,11 @@ class Selection:
             )
         if self.point is not None and self.bbox is not None:
             raise SelectionError("Selection: give either point or bbox, not both")
-        if self.point is not None and self.reduction in ("area_mean", "zonal_mean"):
+        if self.point is not None and self.reduction in (
+            "area_mean",
+            "zonal_mean",
+            "meridional_mean",
+        ):
             raise SelectionError(
                 f"Selection: reduction {self.reduction!r} needs an area; a point selection "
                 "allows reduction 'none' or 'time_mean'"

@@ -179,14 +179,14 @@ def wait_for_map(page: Any, timeout: float = 60.0) -> None:
 
 @contextmanager
 def serving(
-    catalog: str, folder: Path
+    catalog: str, folder: Path, *options: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], Path, float]]:
-    """``vstore-explorer serve --catalog CATALOG`` on a free 127.0.0.1 port, answering HTTP:
-    ``(url, process, log, start time)``; stopped on exit."""
+    """``vstore-explorer serve --catalog CATALOG [OPTIONS]`` on a free 127.0.0.1 port, answering
+    HTTP: ``(url, process, log, start time)``; stopped on exit."""
     port = free_port()
     log = folder / "serve.log"
     command = [sys.executable, "-m", "vstore_explorer.cli", "serve", "--catalog", catalog]
-    command += ["--port", str(port), "--address", "127.0.0.1"]
+    command += ["--port", str(port), "--address", "127.0.0.1", *options]
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
     with log.open("wb") as out:

@@ -88,9 +88,10 @@ def served(demo_records: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def _query(i: int) -> str:
-    """User ``i``'s view: its own variable, point and view."""
+    """User ``i``'s view: its own variable, point and view (points across the open Pacific: a
+    point on land has no value, and its view would be an alert, not a series)."""
     var = "analysed_sst" if i % 2 == 0 else "analysis_error"
-    lon, lat = -170.5 + 30 * i, -40.5 + 8 * i
+    lon, lat = -170.5 + 7 * i, -40.5 + 4 * i
     return f"collection={SST}&view=timeseries&var={var}&point={lon},{lat}"
 
 

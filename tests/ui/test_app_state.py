@@ -36,7 +36,7 @@ def expected(state: ExplorerState, view: str) -> tuple[Selection, xr.DataArray, 
     """What the view must show, computed directly with the library."""
     sel = state.view_selection(view)
     data = load(state.handle, sel)
-    plot = plots.spec(data, view)
+    plot = plots.spec(data, view, where=plots.reduction_text(sel))
     return sel, data, to_code(state.handle, sel, plot=plot, coastlines=view == "map")
 
 
@@ -211,14 +211,25 @@ def test_over_limit_asks_for_confirmation_and_does_not_load(
     monkeypatch.setattr(Request, "load", counting_load)
     app = make_explorer(collection=SST, limits=Limits(max_read_bytes=1000))
     state = app.state
-    assert state.needs_confirmation and app.subset_view.confirm.visible
+    status = app.status_view  # the explanation, "Load anyway" and "Export as script" together
+    assert state.needs_confirmation and status.confirm.visible and status.export.visible
     assert state.map_result is None and calls == []
     assert state.alert_level == "warning" and "request stopped before reading" in state.alert
+    for part in ("Asked for: Variable 'analysed_sst'", "Cost: ", "To narrow it: ", "Load anyway"):
+        assert part in state.alert and part in status.alert.object
+    assert status.export.callback().getvalue() == state.code
+    # the NetCDF download is sized first: refused with the same explanation, no empty file
+    state.alert = ""
+    assert state.netcdf_bytes() is None and "request stopped before reading" in state.alert
+    assert app.code_view._netcdf() is None
+    app.code_view.netcdf._sync_data(None)  # the widget sends nothing
+    assert app.code_view.netcdf.data is None
+    calls.clear()  # those asked Request.load, which refused before reading
     sel = state.view_selection("map")
     assert state.cost_text == cost_of(state.handle, sel).summary()
     assert "result = ds[" in state.code  # the script is there before any read
 
-    app.subset_view.confirm.clicks += 1  # "Load anyway"
+    status.confirm.clicks += 1  # "Load anyway"
     assert calls == [sel] and not state.needs_confirmation and not state.alert
     _, data, code = expected(state, "map")
     xr.testing.assert_identical(state.map_result.data, data)
@@ -337,8 +348,9 @@ def test_download_subset_as_netcdf(make_explorer: Make) -> None:
 
 def test_download_above_the_limit_is_an_alert(make_explorer: Make) -> None:
     app = make_explorer(collection=SST, limits=Limits(max_read_bytes=1000))
-    assert app.code_view._netcdf().getvalue() == b""
+    assert app.code_view._netcdf() is None  # refused: no empty file under a real name
     assert "request stopped before reading" in app.state.alert
+    assert "To narrow it" in app.state.alert
 
 
 # ------------------------------------------------------------------------------ ways to run

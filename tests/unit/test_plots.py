@@ -181,7 +181,7 @@ def test_timeseries_spec() -> None:
 def test_point_series_are_titled_with_their_place() -> None:
     da = grid(times=4).sel(lat=30.2, lon=-40.1, method="nearest")
     assert plots.spec(da, "timeseries")[1]["title"] == (
-        "analysed sea surface temperature, 30.50°N, -40.50°E"
+        "analysed sea surface temperature, 30.5°N, 40.5°W"
     )
     area = grid(times=4).mean(("lat", "lon"), keep_attrs=True)
     assert plots.spec(area, "timeseries")[1]["title"] == "analysed sea surface temperature"

@@ -4,6 +4,7 @@ Example:
     $ vstore-explorer serve                      # the demo archive, http://127.0.0.1:5006/
     $ vstore-explorer serve --catalog cmr --port 5007 --show
     $ vstore-explorer serve --catalog ./records  # a folder of UMM JSON records
+    $ vstore-explorer serve --max-read-bytes 200MB  # ask before any view reads more
 """
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show", action="store_true", help="open the app in a web browser")
     parser.add_argument("--collection", help="concept id or short name to open first")
     parser.add_argument(
+        "--max-read-bytes",
+        metavar="SIZE",
+        help="largest read a view loads without asking 'Load anyway' (e.g. 500MB; default 2GB)",
+    )
+    parser.add_argument(
+        "--max-memory-bytes",
+        metavar="SIZE",
+        help="largest result a view holds in memory without asking (e.g. 1GB; default 4GB)",
+    )
+    parser.add_argument(
         "--allow-websocket-origin",
         action="append",
         default=[],
@@ -64,6 +75,26 @@ def session_catalog(catalog: str) -> str:
     return str(ensure_demo(progress=_say).records_dir)
 
 
+def limits_of(args: argparse.Namespace) -> Any:
+    """The :class:`~vstore_explorer.cost.Limits` of ``--max-read-bytes``/``--max-memory-bytes``.
+
+    Example:
+        >>> limits_of(argparse.Namespace(max_read_bytes="500MB", max_memory_bytes=None))
+        Limits(max_read_bytes=500000000.0, max_memory_bytes=4000000000.0)
+    """
+    from vstore_explorer.cost import Limits, parse_size
+
+    sizes = {}
+    for name in ("max_read_bytes", "max_memory_bytes"):
+        text = getattr(args, name, None)
+        if text is not None:
+            try:
+                sizes[name] = parse_size(text)
+            except ValueError as exc:
+                raise InvalidInputError(f"--{name.replace('_', '-')}: {exc}") from exc
+    return Limits(**sizes)
+
+
 def serve_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for ``panel.serve``."""
     if not 0 < args.port < 65536:
@@ -82,6 +113,7 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    limits = limits_of(args)  # a bad size fails before anything starts
     catalog = session_catalog(args.catalog)
     import panel as pn
 
@@ -97,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
     def session() -> Any:
         visited.set()
-        return explore(sources(), collection=collection)
+        return explore(sources(), collection=collection, limits=limits)
 
     options = serve_options(args)
     prepare_in_background(sources, collection, unless=visited)

@@ -24,16 +24,16 @@ from panel.viewable import Viewer
 
 from vstore_explorer.app.live import warm_up, warm_up_in_background
 from vstore_explorer.app.memory import memory_release
+from vstore_explorer.app.output_views import CodeView, StatusView
+from vstore_explorer.app.query import VIEWS
 from vstore_explorer.app.sources import CatalogSource, resolve_catalog
 from vstore_explorer.app.state import ExplorerState
 from vstore_explorer.app.state.params import NoNone
 from vstore_explorer.app.views import (
     SIDEBAR_WIDTH,
-    CodeView,
     CollectionView,
     PlotsView,
     SearchView,
-    StatusView,
     SubsetView,
 )
 from vstore_explorer.cost import Limits
@@ -100,9 +100,7 @@ class Explorer(Viewer):
         state = self.state
         handle = state.handle
         with param.parameterized.discard_events(state):  # no view updates: the page is gone
-            state.param.update(
-                map_result=None, timeseries_result=None, hovmoller_result=None, handle=None
-            )
+            state.param.update(**{f"{view}_result": None for view in VIEWS}, handle=None)
         if handle is not None:
             handle.dataset.close()
         self.plots_view.dispose()
@@ -156,6 +154,7 @@ class Explorer(Viewer):
             css_classes=["vx-sidebar"],
         )
         main = pn.Column(
+            self.status_view,  # messages beside the plot they are about
             self.plots_view,
             self.code_view,
             css_classes=["vx-main"],
@@ -165,7 +164,7 @@ class Explorer(Viewer):
         )
         # side by side when there is room, else the plots under the sidebar (narrow notebooks)
         body = pn.FlexBox(sidebar, main, flex_wrap="wrap", align_items="flex-start")
-        return pn.Column(header, self.status_view, body, css_classes=["vx-explorer"])
+        return pn.Column(header, body, css_classes=["vx-explorer"])
 
 
 def _served_document() -> Document | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache, partial
 from typing import Any
 
@@ -125,14 +125,19 @@ class LivePlot:
         self.dynamic: hv.DynamicMap | None = None
         self.tap: hv.streams.Tap | None = None
         self.bounds: hv.streams.BoundsXY | None = None
+        self.look: Look | None = None
         self.object: Any = placeholder("Pick a collection to see its data")
 
     @staticmethod
     def _key(result: ViewResult) -> tuple[Any, ...]:
         method, kwargs = result.plot
         x, y = kwargs.get("x"), kwargs.get("y")
-        if result.view == "map":  # another variable updates in place (colours, titles, hover)
-            return (method, x, y, bool(kwargs.get("rasterize")), convention_of(result.data[x]))
+        if result.view == "map":  # another variable updates in place (colours, titles, hover);
+            # another store is drawn anew, at its own extent
+            # and another extent (a box) too, at its own extent
+            rasterized = bool(kwargs.get("rasterize"))
+            extent = (kwargs.get("xlim"), kwargs.get("ylim"))
+            return (method, x, y, rasterized, convention_of(result.data[x]), result.store, extent)
         return (method, x, y, bool(kwargs.get("rasterize")), result.data.name)
 
     def update(self, result: ViewResult | None) -> bool:
@@ -141,6 +146,8 @@ class LivePlot:
             return False
         key = self._key(result)
         if key == self.key and self.pipe is not None:
+            if self.look is not None:
+                self.look.options = {**self.look.options, **raster_options(result.plot[1])}
             self.pipe.send(result)
             return False
         self.key = key
@@ -156,6 +163,7 @@ class LivePlot:
             with param.parameterized.edit_constant(self.pipe):
                 self.pipe.data = None
         self.pipe = self.dynamic = self.tap = self.bounds = None
+        self.look = None
         self.on_tap = self.on_box = None
         self.key = None
         self.object = None
@@ -180,7 +188,14 @@ class LivePlot:
         method, kwargs = result.plot
         self.pipe = hv.streams.Pipe(data=result)
         self.dynamic = hv.DynamicMap(self._draw, streams=[self.pipe])
-        shown = rasterize(self.dynamic) if kwargs.get("rasterize") else self.dynamic
+        shown = self.dynamic
+        if kwargs.get("rasterize"):  # the raster keeps the spec's look (colours, titles, size),
+            # updated with each result shown in place (rasterize drops the element's options)
+            look = raster_options(kwargs)
+            self.look = Look(options=look)
+            shown = rasterize(self.dynamic).apply.opts(
+                **{k: self.look.param["options"].rx()[k] for k in look}  # reactive per key
+            )
         if self.view != "map":
             return shown.opts(framewise=True)
         x, y = str(kwargs["x"]), str(kwargs["y"])
@@ -225,6 +240,38 @@ class LivePlot:
             west, south, east, north = (_degrees(v) for v in bounds)
             if east > west and north > south:
                 self.on_box(west, south, east, north)
+
+
+class Look(param.Parameterized):
+    """The options of a rasterized plot, changed with each result it shows in place."""
+
+    options = param.Dict(default={})
+
+
+_RASTER_OPTIONS = (
+    "cmap",
+    "clim",
+    "clabel",
+    "title",
+    "xlabel",
+    "ylabel",
+    "frame_width",
+    "frame_height",
+    "cticks",
+)
+
+
+def raster_options(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The HoloViews options a rasterized plot needs to look as the spec asks: ``rasterize``
+    returns a new Image without the hvplot element's colormap, range, colorbar, title and size.
+
+    Example:
+        >>> raster_options({"cmap": "RdBu_r", "clim": (-1, 1), "x": "time", "rasterize": True})
+        {'cmap': 'RdBu_r', 'clim': (-1, 1), 'colorbar': True}
+    """
+    options = {k: kwargs[k] for k in _RASTER_OPTIONS if k in kwargs}
+    options["colorbar"] = True
+    return options
 
 
 def _degrees(value: float) -> float:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from vstore_explorer.app.state.session import ExplorerState
     from vstore_explorer.plots import PlotKind
 
-VIEWS: tuple[PlotKind, ...] = ("map", "timeseries", "hovmoller")
+VIEWS: tuple[PlotKind, ...] = ("map", "timeseries", "hovmoller", "hovmoller_lon")
 APP_KEYS: tuple[str, ...] = ("collection", "store", "version", "group", "view", "t")
 VERSION_KINDS: tuple[str, ...] = ("branch", "tag", "snapshot")
 
@@ -47,7 +47,8 @@ def parse_version(value: str) -> dict[str, str]:
 class ViewQuery:
     """What a link carries: the collection (concept id or short name), store kind, version
     (``branch:main``, ``tag:v1``, ``snapshot:ID``), store group (``None``: the store's
-    default), view, map time step and the selection."""
+    default), view, map time step (``mean``: the time mean map of the range) and the
+    selection."""
 
     collection: str | None = None
     store: str | None = None
@@ -62,7 +63,7 @@ class ViewQuery:
             raise InvalidInputError(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
         if self.version is not None:
             parse_version(self.version)
-        if self.time is not None:
+        if self.time is not None and self.time != "mean":
             Selection(time=(self.time, self.time))  # validates the ISO date
 
     def to_query(self) -> str:
@@ -128,7 +129,7 @@ def view_query_of(state: ExplorerState) -> ViewQuery:
         version=state.version,
         group=state.group or None,
         view=state.view,
-        time=state.map_time,
+        time="mean" if state.map_mean else state.map_time,
         selection=state.selection() if state.variable else Selection(),
     )
 
@@ -191,6 +192,7 @@ def _apply_selection(state: ExplorerState, q: ViewQuery) -> bool:
         if sel.level is not None:
             state.level = _nearest(state.param.level.objects, sel.level)
         state._update_map_times()
+        state.map_mean = q.time == "mean"
         if q.time is not None and q.time in state.param.map_time.objects:
             state.map_time = q.time
     except ValueError as exc:

@@ -7,7 +7,6 @@ sync both ways. Every widget and pane has a stable ``vx-*`` CSS class for browse
 from __future__ import annotations
 
 import html
-import io
 import unicodedata
 from types import MappingProxyType
 from typing import Any
@@ -22,7 +21,12 @@ from vstore_explorer.app.state import ExplorerState
 from vstore_explorer.app.state.params import NoNone
 
 VIEW_TITLES = MappingProxyType(
-    {"map": "Map", "timeseries": "Time series", "hovmoller": "Hovmöller"}
+    {
+        "map": "Map",
+        "timeseries": "Time series",
+        "hovmoller": "Hovmöller (latitude)",
+        "hovmoller_lon": "Hovmöller (longitude)",
+    }
 )
 SIDEBAR_WIDTH = 380
 HALF = 180  # two widgets side by side in the sidebar
@@ -93,6 +97,7 @@ class SearchView(Viewer):
             s.search()
 
         self.button.on_click(search)
+        self.keyword.param.watch(search, "enter_pressed")  # Enter searches too
         self.table = pn.widgets.Tabulator(
             s.results_frame(),
             selectable=1,
@@ -109,7 +114,9 @@ class SearchView(Viewer):
         s.param.watch(self._results, "results")
 
     def _results(self, *_: Any) -> None:
-        self.table.value = self.state.results_frame()
+        # new rows, nothing picked yet: else picking the row at the index picked before (the
+        # first, after a new search) would not change the selection, and nothing would open
+        self.table.param.update(value=self.state.results_frame(), selection=[])
 
     def _picked(self, event: param.parameterized.Event) -> None:
         if event.new:
@@ -241,28 +248,13 @@ class SubsetView(Viewer):
         self.cost = pn.pane.Markdown(
             self._cost(), css_classes=_css("cost"), sizing_mode="stretch_width"
         )
-        self.confirm = pn.widgets.Button(
-            label="Load anyway",
-            color="warning",
-            visible=s.needs_confirmation,
-            css_classes=_css("confirm"),
-        )
-
-        def confirm(_event: param.parameterized.Event) -> None:
-            s.confirm()
-
-        self.confirm.on_click(confirm)
         s.param.watch(lambda *_: setattr(self.cost, "object", self._cost()), "cost_text")
-        s.param.watch(self._confirmation, "needs_confirmation")
         s.param.watch(self._levels, "level")
         self._levels()
 
     def _cost(self) -> str:
         text = self.state.cost_text
         return f"**Cost:** {_text(text)}" if text else "**Cost:** -"
-
-    def _confirmation(self, *_: Any) -> None:
-        self.confirm.visible = self.state.needs_confirmation
 
     def _levels(self, *_: Any) -> None:
         self.level.visible = bool([v for v in self.state.param.level.objects if v is not None])
@@ -279,7 +271,6 @@ class SubsetView(Viewer):
             self.mask_invalid,
             self.mask_flags,
             self.cost,
-            self.confirm,
             css_classes=_css("subset"),
             sizing_mode="stretch_width",
         )
@@ -311,25 +302,73 @@ class PlotsView(Viewer):
             for view, live in self.live.items()
         }
         self.map_time = pn.widgets.DiscreteSlider.from_param(
-            s.param.map_time, label="Map time", css_classes=_css("map-time"), width=640
+            s.param.map_time, label="Map time", css_classes=_css("map-time"), width=420
+        )
+        self.player = pn.widgets.DiscretePlayer(  # linked by hand: from_param sends labels
+            # where the Bokeh model wants an index
+            options=list(s.param.map_time.objects),
+            value=s.map_time if s.map_time in s.param.map_time.objects else None,
+            name="Animate",
+            interval=1000,
+            loop_policy="loop",
+            show_loop_controls=False,
+            show_value=False,
+            width=200,
+            css_classes=_css("map-player"),
+        )
+        self.fixed_colors = pn.widgets.Checkbox.from_param(
+            s.param.fixed_colors, name="Fixed colour range", css_classes=_css("fixed-colors")
+        )
+        self.map_mean = pn.widgets.Checkbox.from_param(
+            s.param.map_mean, name="Time mean of the range", css_classes=_css("map-mean")
         )
         self.hint = pn.pane.Markdown(
             "Tap the map for a point's time series; drag with the box tool to select a box.",
             css_classes=_css("map-hint"),
         )
         self.tabs = pn.Tabs(
-            (VIEW_TITLES["map"], pn.Column(self.map_time, self.panes["map"], self.hint)),
+            (
+                VIEW_TITLES["map"],
+                pn.Column(
+                    pn.Row(self.map_time, self.player),
+                    pn.Row(self.map_mean, self.fixed_colors),
+                    self.panes["map"],
+                    self.hint,
+                ),
+            ),
             (VIEW_TITLES["timeseries"], self.panes["timeseries"]),
             (VIEW_TITLES["hovmoller"], self.panes["hovmoller"]),
+            (VIEW_TITLES["hovmoller_lon"], self.panes["hovmoller_lon"]),
             active=list(VIEWS).index(s.view),
             dynamic=True,
             css_classes=_css("plots"),
         )
         self.tabs.param.watch(self._tab, "active")
+        s.param.watch(self._map_time, "map_time")
+        self.player.param.watch(self._played, "value")
+        s.param.watch(self._mean, "map_mean")
+        self._mean()
         s.param.watch(self._view, "view")
         for view in VIEWS:
             s.param.watch(self._result, f"{view}_result")
             self._show(view)
+
+    def _map_time(self, *_: Any) -> None:
+        steps = list(self.state.param.map_time.objects)
+        updates: dict[str, Any] = {}
+        if list(self.player.options) != steps:
+            updates["options"] = steps
+        if self.state.map_time in steps and self.player.value != self.state.map_time:
+            updates["value"] = self.state.map_time
+        if updates:
+            self.player.param.update(**updates)
+
+    def _played(self, event: param.parameterized.Event) -> None:
+        if event.new is not None and event.new != self.state.map_time:
+            self.state.map_time = event.new
+
+    def _mean(self, *_: Any) -> None:
+        self.map_time.disabled = self.player.disabled = self.state.map_mean
 
     def _tab(self, event: param.parameterized.Event) -> None:
         self.state.view = list(VIEWS)[event.new]
@@ -357,105 +396,3 @@ class PlotsView(Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self.tabs
-
-
-class CodeView(Viewer):
-    """The script of the view on show (copy, download as .py) and the subset as NetCDF."""
-
-    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        s = self.state
-        self.editor = pn.widgets.CodeEditor(
-            value=s.code,
-            language="python",
-            readonly=True,
-            height=420,
-            sizing_mode="stretch_width",
-            css_classes=_css("code"),
-        )
-        s.param.watch(lambda e: setattr(self.editor, "value", e.new), "code")
-        self.copy = pn.widgets.Button(label="Copy code", icon=COPY_ICON, css_classes=_css("copy"))
-        self.copy.js_on_click(
-            args={"editor": self.editor}, code="navigator.clipboard.writeText(editor.value)"
-        )
-        self.script = pn.widgets.FileDownload(
-            callback=self._script,
-            filename=s.download_name("py"),
-            label="Download .py",
-            color="light",
-            css_classes=_css("download-py"),
-        )
-        self.netcdf = pn.widgets.FileDownload(
-            callback=self._netcdf,
-            filename=s.download_name("nc"),
-            label="Download subset (NetCDF)",
-            color="light",
-            css_classes=_css("download-nc"),
-        )
-        s.param.watch(self._names, ["variable", "view", "collection"])
-
-    def _names(self, *_: Any) -> None:
-        self.script.filename = self.state.download_name("py")
-        self.netcdf.filename = self.state.download_name("nc")
-
-    def _script(self) -> io.StringIO:
-        return io.StringIO(self.state.code)
-
-    def _netcdf(self) -> io.BytesIO:
-        data = self.state.netcdf_bytes()
-        return io.BytesIO(data or b"")
-
-    def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(
-            "### Code",
-            pn.Row(self.copy, self.script, self.netcdf),
-            self.editor,
-            css_classes=_css("code-section"),
-            sizing_mode="stretch_width",
-        )
-
-
-class StatusView(Viewer):
-    """The alert (errors, warnings: never tracebacks), the progress bar and the status line."""
-
-    state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        s = self.state
-        self.alert = pn.pane.Alert(
-            _text(s.alert),
-            alert_type=s.alert_level,
-            visible=bool(s.alert),
-            css_classes=_css("alert"),
-            sizing_mode="stretch_width",
-        )
-        self.progress = pn.indicators.Progress(
-            value=-1,
-            active=s.busy,
-            visible=s.busy,
-            width=300,
-            css_classes=_css("progress"),
-        )
-        self.status = pn.pane.Markdown(_text(s.status), css_classes=_css("status"))
-        s.param.watch(self._alert, ["alert", "alert_level"])
-        s.param.watch(self._progress, ["progress", "busy"])
-        s.param.watch(lambda e: setattr(self.status, "object", _text(e.new)), "status")
-
-    def _alert(self, *_: Any) -> None:
-        s = self.state
-        self.alert.param.update(
-            object=_text(s.alert), alert_type=s.alert_level, visible=bool(s.alert)
-        )
-
-    def _progress(self, *_: Any) -> None:
-        s = self.state
-        value = s.progress if 0 < s.progress < 100 else -1  # -1: indeterminate while busy
-        self.progress.param.update(value=value, active=s.busy, visible=s.busy)
-
-    def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(
-            self.alert, pn.Row(self.progress, self.status), sizing_mode="stretch_width"
-        )

@@ -5,8 +5,9 @@ result files (``{"hits", "items": [...]}``) and JSON lists of any of these. Othe
 (services, variables) are ignored. Relative store URLs/paths and granule data paths are resolved
 against the folder of the file that holds the record. Filters mean what they mean on CMR:
 
-- ``keyword``: every word (``*``/``?`` wildcards allowed) appears, case-insensitively, in the
-  title, short name, abstract or science keywords;
+- ``keyword``: every word (``*``/``?`` wildcards allowed) appears as a whole word,
+  case-insensitively, in the title, short name, abstract or science keywords (a ``"quoted
+  phrase"`` as a phrase); results are ranked, best first (:func:`relevance`);
 - ``bbox``: intersects the collection's spatial extent (antimeridian-crossing boxes included);
 - ``temporal``: overlaps the collection's time range (an ongoing collection has no end);
 - ``short_name``/``provider``: equal, ignoring case; ``concept_id``: any of the given ids;
@@ -28,6 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from vstore_explorer.catalog.base import (
@@ -80,14 +82,62 @@ def _intersects(boxes: Sequence[BoundingBox], bbox: BBox) -> bool:
     return any(box.intersects(bbox) for box in boxes)
 
 
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+_WILDCARD = MappingProxyType({"*": r"\w*", "?": r"\w"})
+
+
+def _terms(keyword: str) -> list[str]:
+    """The search terms: each word, and each ``"quoted phrase"`` as one term."""
+    return [
+        " ".join((quoted or word).lower().split())
+        for quoted, word in _TERM.findall(keyword)
+        if (quoted or word).strip(' "')
+    ]
+
+
+def _term_pattern(term: str) -> str:
+    """Whole words (``sea`` does not match ``seasonal``), a phrase's words in order."""
+    words = ("".join(_WILDCARD.get(ch, re.escape(ch)) for ch in word) for word in term.split())
+    return r"\b" + r"\W+".join(words) + r"\b"
+
+
 def _keyword_matcher(keyword: str) -> re.Pattern[str] | None:
-    """A regex requiring every word (``*``/``?`` wildcards) somewhere in the text."""
-    words = keyword.lower().split()
-    if not words:
+    """A regex requiring every term (a whole word with ``*``/``?`` wildcards, or a quoted
+    phrase) somewhere in the text.
+
+    Example:
+        >>> bool(_keyword_matcher("sea").search("seasonal mean")), bool(
+        ...     _keyword_matcher('"surface temperature"').search("sea surface temperature"))
+        (False, True)
+    """
+    terms = _terms(keyword)
+    if not terms:
         return None
-    wildcard = {"*": ".*", "?": "."}
-    parts = ("".join(wildcard.get(ch, re.escape(ch)) for ch in word) for word in words)
-    return re.compile("".join(f"(?=.*{p})" for p in parts), flags=re.DOTALL)
+    return re.compile("".join(f"(?=.*{_term_pattern(t)})" for t in terms), flags=re.DOTALL)
+
+
+def relevance(c: Collection, keyword: str) -> tuple[int, ...]:
+    """How well a collection matches (higher first): the short name is the keyword, the whole
+    keyword as a phrase in the title, then anywhere, then how many terms the title holds.
+
+    Example:
+        >>> from vstore_explorer.catalog.records import Collection
+        >>> a = Collection(short_name="AIRX3", title="AIRS seasonal surface air temperature")
+        >>> b = Collection(short_name="SST", title="Global sea surface temperature")
+        >>> relevance(b, "sea surface temperature") > relevance(a, "sea surface temperature")
+        True
+    """
+    terms = _terms(keyword)
+    if not terms:
+        return (0,)
+    title = c.title.lower()
+    phrase = re.compile(_term_pattern(" ".join(terms)))
+    return (
+        int(c.short_name.lower() == keyword.strip().strip('"').lower()),
+        int(phrase.search(title) is not None),
+        int(phrase.search(_haystack(c)) is not None),
+        sum(re.search(_term_pattern(t), title) is not None for t in terms),
+    )
 
 
 def _haystack(c: Collection) -> str:
@@ -188,6 +238,8 @@ class LocalCatalog(BaseCatalog):
     def _search(self, query: SearchQuery) -> SearchResults[Collection]:
         """Collections matching every filter (semantics in the module docstring)."""
         matches = [c for c in self._load().collections if self._matches(c, query)]
+        if query.keyword:  # the best matches first (stable: ties keep the records' order)
+            matches.sort(key=lambda c: relevance(c, str(query.keyword)), reverse=True)
         return SearchResults(
             matches, count=lambda: len(matches), limit=query.limit, source=str(self.path)
         )

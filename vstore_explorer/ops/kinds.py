@@ -48,6 +48,7 @@ OpName = Literal[
     "cell_area_mean",
     "time_mean",
     "zonal_mean",
+    "meridional_mean",
 ]
 OP_NAMES: tuple[str, ...] = get_args(OpName)
 
@@ -240,6 +241,16 @@ def _describe_mask_invalid(a: Args) -> str:
         for n, lo, hi in a["bounds"]
     )
     return f"Mask values {ranges} (their CF valid range, as netCDF4 reads them)"
+
+
+def _meridional_mean(obj: Any, a: Args) -> Any:
+    return obj.weighted(area_weights(obj, a["dim"])).mean(a["dim"], keep_attrs=True)
+
+
+def _code_meridional_mean(s: str, a: Args) -> str:
+    dim = literal(a["dim"])
+    weights = f'np.cos(np.deg2rad({s}[{dim}].astype("float64")))'
+    return f"{s}.weighted({weights}).mean({dim}, keep_attrs=True)"
 
 
 def _mean(obj: Any, a: Args) -> Any:
@@ -446,6 +457,16 @@ _TABLE = (
         describe=lambda a: f"Zonal mean (over longitude {a['dim']!r})",
         code=_code_mean,
         selects=False,
+    ),
+    OpKind(
+        "meridional_mean",
+        execute=_meridional_mean,
+        describe=lambda a: (
+            f"Meridional mean (over latitude {a['dim']!r}, weighted by cos(latitude), float64)"
+        ),
+        code=_code_meridional_mean,
+        selects=False,
+        needs_numpy=True,
     ),
 )
 KINDS: Mapping[str, OpKind] = MappingProxyType({k.name: k for k in _TABLE})

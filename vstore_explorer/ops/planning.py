@@ -302,6 +302,10 @@ def _reduction_op(ctx: _Context, reduction: str) -> Op:
         dim = ctx.require(axes.time, "time", purpose)
         ctx.require_all((dim,), purpose)
         return Op.make("time_mean", dim=dim)
+    if reduction == "meridional_mean":
+        dim = ctx.require(axes.lat, "latitude", purpose)
+        ctx.require_all((dim,), purpose)
+        return Op.make("meridional_mean", dim=dim)
     dim = ctx.require(axes.lon, "longitude", purpose)
     ctx.require_all((dim,), purpose)
     return Op.make("zonal_mean", dim=dim)

@@ -118,9 +118,9 @@ def reduction_op(axes: Axes, reduction: str) -> Op | None:
     """
     if reduction == "area_mean":
         return Op.make("cell_mean", lat=axes.geo_lat, dims=(axes.y, axes.x))
-    if reduction == "zonal_mean":
+    if reduction in ("zonal_mean", "meridional_mean"):
         raise SelectionError(
-            f"a zonal mean (and the Hovmöller) needs a regular latitude/longitude grid, but "
+            f"a zonal or meridional mean (and the Hovmöllers) needs a regular latitude/longitude grid, but "
             f"{_where(axes)} (a swath or curvilinear grid); use the map, a point series or a "
             "box's area mean"
         )

@@ -122,9 +122,9 @@ def reduction_op(ds: xr.Dataset, axes: Axes, crs: str, reduction: str) -> Op | N
             names=(axes.geo_lat, axes.geo_lon),
             dims=(axes.y, axes.x),
         )
-    if reduction == "zonal_mean":
+    if reduction in ("zonal_mean", "meridional_mean"):
         raise SelectionError(
-            f"a zonal mean (and the Hovmöller) needs a regular latitude/longitude grid, but "
+            f"a zonal or meridional mean (and the Hovmöllers) needs a regular latitude/longitude grid, but "
             f"{_where(axes, crs)}; use the map, a point series or a box's area mean"
         )
     return None

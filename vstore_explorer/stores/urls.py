@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from vstore_explorer.errors import InvalidInputError
 
@@ -90,3 +90,18 @@ def bucket_and_key(url: str) -> tuple[str, str]:
     if parts.scheme != "s3" or not parts.netloc:
         raise InvalidInputError(f"{url!r} is not an s3://bucket/key URL")
     return parts.netloc, parts.path.lstrip("/")
+
+
+def public_url(url: str) -> str:
+    """``url`` without what may be a secret: user info (``user:password@``) and the query
+    string (pre-signed URLs carry credentials there); what provenance records.
+
+    Example:
+        >>> public_url("https://user:pw@data.example/a.nc?X-Amz-Signature=abc")
+        'https://data.example/a.nc'
+    """
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

@@ -23,18 +23,34 @@ class DownloadsPart(ViewsPart):
         try:
             if self.handle is None:
                 raise ValueError("open a store first")
-            data = Request(self.handle, self.selection()).load(self.limits, progress=self._progress)
+            request = Request(self.handle, self.selection())
+            data = request.load(self.limits, progress=self._progress)
             buffer = io.BytesIO()
             dataset = data.to_dataset() if isinstance(data, xr.DataArray) else data
+            dataset.attrs = {**dataset.attrs, **request.provenance()}
             dataset.to_netcdf(buffer, engine="h5netcdf")
         except Exception as exc:
             self._fail(exc)
             return None
         return buffer.getvalue()
 
-    def download_name(self, suffix: str) -> str:
+    def series_csv(self) -> str | None:
+        """The time series on show (a point's, or the area mean) as CSV, its provenance as
+        ``#`` header lines; None (and the alert says why) when there is none."""
+        shown = self.result("timeseries")
+        if shown is None or shown.request is None:
+            self._fail("load the time series first (the Time series tab)", "info")
+            return None
+        data = shown.data
+        header = [f"# {k}: {v}" for k, v in shown.request.provenance().items()]
+        units = data.attrs.get("units", "")
+        header.append(f"# {data.name}: {data.attrs.get('long_name', data.name)} ({units})")
+        frame = data.to_dataframe(name=str(data.name))[[str(data.name)]]
+        return "\n".join(header) + "\n" + frame.to_csv(lineterminator="\n")
+
+    def download_name(self, suffix: str, view: str | None = None) -> str:
         """A file name for downloads: ``<short name>_<variable>_<view>.<suffix>``."""
         short = self.collection.short_name if self.collection else "vstore"
-        stem = "_".join(p for p in (short, self.variable or "", self.view) if p)
+        stem = "_".join(p for p in (short, self.variable or "", view or self.view) if p)
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem)
         return f"{safe}.{suffix}"

@@ -27,7 +27,7 @@ from vstore_explorer.app.state.store import StorePart
 from vstore_explorer.compute import Request
 from vstore_explorer.cost import Cost, CostLimitError, Limits, check
 from vstore_explorer.errors import InvalidInputError
-from vstore_explorer.plots import PlotKind, PlotSpec, nothing_to_draw, spec
+from vstore_explorer.plots import PlotKind, PlotSpec, nothing_to_draw, reduction_text, spec
 from vstore_explorer.selection import Selection
 
 SLOW_CHUNKS = 24  # loads above this many chunks or bytes are "longer than a moment"
@@ -59,6 +59,10 @@ class ViewsPart(StorePart):
     """The plot on show, the loaded result of each view, the cost, the code and the URL query."""
 
     view: PlotKind = selector(default="map", objects=list(VIEWS), doc="The plot on show")
+    fixed_colors = param.Boolean(
+        default=False,
+        doc="Keep the map's colour range from one time step to the next (for the animation)",
+    )
     coastlines = param.Boolean(default=True, doc="Coastlines on maps, and in their scripts")
     cost_text = param.String(default="", doc="Cost of the current view's selection")
     needs_confirmation = param.Boolean(default=False, doc="Above the limits: load only if asked")
@@ -73,6 +77,7 @@ class ViewsPart(StorePart):
     map_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
     timeseries_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
     hovmoller_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
+    hovmoller_lon_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
 
     limits: Limits
     view_query: Callable[[], Any]
@@ -82,10 +87,13 @@ class ViewsPart(StorePart):
         self._stale: set[str] = set(VIEWS)
 
     def view_selection(self, view: str, base: Selection | None = None) -> Selection:
-        """The selection a view loads: the map one time step, the series a point or an area mean,
-        the Hovmöller a zonal mean."""
+        """The selection a view loads: the map one time step (or the time mean of the range), the
+        series a point or an area mean, the Hovmöllers a zonal (latitude-time) or meridional
+        (longitude-time) mean."""
         base = base if base is not None else self.selection()
         if view == "map":
+            if self.map_mean:  # the mean over the time range (Giovanni's time-averaged map)
+                return base.replace(point=None, reduction="time_mean")
             if self.map_time is None:
                 return base.replace(point=None)
             return base.replace(time=(self.map_time, self.map_time), point=None)
@@ -93,6 +101,8 @@ class ViewsPart(StorePart):
             return base if base.point is not None else base.replace(reduction="area_mean")
         if view == "hovmoller":
             return base.replace(point=None, reduction="zonal_mean")
+        if view == "hovmoller_lon":
+            return base.replace(point=None, reduction="meridional_mean")
         raise InvalidInputError(f"view must be one of {', '.join(VIEWS)}; got {view!r}")
 
     def result(self, view: str | None = None) -> ViewResult | None:
@@ -127,7 +137,7 @@ class ViewsPart(StorePart):
             self._show_code(shown)
             return shown
         try:
-            check(cost, self.limits)
+            check(cost, self.limits, request.ops)  # the explanation names what was asked
         except CostLimitError as exc:
             if not confirmed:
                 self._ask_confirmation(request, exc)
@@ -152,17 +162,17 @@ class ViewsPart(StorePart):
             self.busy = False
 
     def _ask_confirmation(self, request: Request, exc: CostLimitError) -> None:
-        first = str(exc).splitlines()[0]
         self.param.update(
             needs_confirmation=True,
-            alert=f"{first} Press 'Load anyway' to read it, or narrow the selection.",
+            alert=f"{exc}\n\nPress 'Load anyway' (below) to read it, 'Export as script' to run it "
+            "elsewhere, or narrow the selection.",
             alert_level="warning",
         )
         try:
             lazy = request.lazy()
             if not isinstance(lazy, xr.DataArray):
                 raise InvalidInputError("the explorer plots one variable at a time")
-            plot = spec(lazy, self.view)
+            plot = spec(lazy, self.view, where=reduction_text(request.selection))
             self.code = request.code(plot, coastlines=self._coastlines(self.view))
         except Exception as exc2:
             self._fail(exc2)
@@ -185,7 +195,9 @@ class ViewsPart(StorePart):
             empty = nothing_to_draw(data)
             if empty is not None:
                 raise InvalidInputError(empty)
-            plot = spec(data, view)
+            plot = self._fixed_colors(
+                view, spec(data, view, where=reduction_text(request.selection))
+            )
         except Exception as exc:
             self._fail(exc)
             self._sync_query()
@@ -200,6 +212,20 @@ class ViewsPart(StorePart):
         self._show_code(result)
         self.status = f"{view}: {data.size:,} values in {result.seconds * 1000:.0f} ms"
         return result
+
+    def _fixed_colors(self, view: str, plot: PlotSpec) -> PlotSpec:
+        """With ``fixed_colors``, a map keeps the colour range of the map shown before it (same
+        store and variable): frames of an animation compare."""
+        shown = self.map_result
+        if view != "map" or not self.fixed_colors or shown is None:
+            return plot
+        if shown.store != self._store_key() or shown.data.name != self.variable:
+            return plot
+        before = shown.plot[1].get("clim")
+        if before is None:
+            return plot
+        method, kwargs = plot
+        return method, {**kwargs, "clim": before}
 
     def _store_key(self) -> tuple[str, ...]:
         h = self.handle

@@ -13,6 +13,8 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
+from types import MappingProxyType
 
 import param
 
@@ -23,11 +25,44 @@ from vstore_explorer.errors import VStoreError
 LOG = logging.getLogger("vstore_explorer.app")
 
 
+_FIELDS = MappingProxyType(
+    {
+        "bbox": "Box",
+        "point": "Point",
+        "time": "Time range",
+        "level": "Level",
+        "stride": "Preview stride",
+        "variables": "Variable",
+        "reduction": "Reduction",
+        "invalid": "Valid-range masking",
+        "flags": "Flag masking",
+    }
+)
+_INTERNAL = re.compile(r"^Selection\.(\w+)(?::| must| is)")
+
+
+def plain(text: str) -> str:
+    """An error as a user reads it: ``Selection.bbox: ...`` becomes ``Box: ...``.
+
+    Example:
+        >>> plain("Selection.point: latitude 95.0 is outside [-90, 90] degrees")
+        'Point: latitude 95.0 is outside [-90, 90] degrees'
+        >>> plain("Selection.stride must be an integer >= 1, got 0")
+        'Preview stride must be an integer >= 1, got 0'
+    """
+    match = _INTERNAL.match(text)
+    if match is None or match.group(1) not in _FIELDS:
+        return text
+    field = _FIELDS[match.group(1)]
+    rest = text[len("Selection.") + len(match.group(1)) :]
+    return field + rest
+
+
 def message(exc: BaseException) -> str:
-    """What the alert says: the package's own errors as they are; anything else is a bug."""
+    """What the alert says: the package's own errors in plain words; anything else is a bug."""
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, VStoreError):
-        return text
+        return plain(text)
     LOG.error("unexpected error in the explorer", exc_info=exc)
     return (
         f"Unexpected error: {type(exc).__name__}: {text}. This is a bug in vstore_explorer; "

@@ -46,7 +46,7 @@ class ExplorerState(SearchPart, DownloadsPart):
         self.catalog = catalog
         self.limits = limits or Limits()
         self.credentials = credentials
-        watched = sorted(OPENING | RESHAPING | {"map_time", "view"})
+        watched = sorted(OPENING | RESHAPING | {"map_time", "map_mean", "view"})
         self._watcher = self.param.watch(self._changed, watched)
 
     def _changed(self, *events: param.parameterized.Event) -> None:
@@ -65,7 +65,7 @@ class ExplorerState(SearchPart, DownloadsPart):
                     self._update_map_times()
             self.refresh(all_views=True)
             return
-        if "map_time" in names:
+        if names & {"map_time", "map_mean"}:
             self._stale.add("map")
             if self.view == "map":
                 self.refresh()

@@ -78,6 +78,11 @@ class SubsetPart(MessagesPart):
     mask_flags = param.Boolean(
         default=True, doc="Mask a measurement's CF flag codes (flag_values: land, ice, no data...)"
     )
+    map_mean = param.Boolean(
+        default=False,
+        label="Time mean map",
+        doc="Map the mean over the time range, not one time step",
+    )
     map_time: str | None = selector(default=None, objects=[], allow_None=True, label="Map time")
 
     handle: StoreHandle | None
@@ -169,6 +174,7 @@ class SubsetPart(MessagesPart):
         if not same:
             updates |= {"where": "all", "stride": 1, "map_time": None, "mask_invalid": True}
             updates["mask_flags"] = True
+            updates["map_mean"] = False
         return updates
 
     def _default_variable(self, ds: xr.Dataset, variables: list[str]) -> str | None:
