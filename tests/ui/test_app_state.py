@@ -86,10 +86,19 @@ def test_selecting_a_collection_lists_its_stores_and_versions(
 
     link = demo_archive.collection(SST).link("icechunk")
     v1_times = connect(link, tag="v1").dataset.sizes["time"]
-    state.version = "tag:v1"
+    all_times = list(state.times)
+    state.time_start, state.time_end = all_times[1], all_times[-1]  # to a day v1 lacks
+    state.version = "tag:v1"  # a record that ends earlier: the start stays, the end is its own
     assert state.handle.version.tag == "v1"
     assert len(state.times) == v1_times < connect(link).dataset.sizes["time"]
     assert "version=tag:v1" in state.query
+    assert (state.time_start, state.time_end) == (all_times[1], state.times[-1])
+    widgets = app.subset_view
+    assert (widgets.time_start.value, widgets.time_end.value) == (all_times[1], state.times[-1])
+    assert state.map_time == all_times[1] and state.map_result.selection.time == (
+        all_times[1],
+        all_times[1],
+    )
 
 
 def test_switching_store_keeps_the_subset_and_the_numbers(

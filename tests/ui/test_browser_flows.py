@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from tests.plugins.browser import BrowserPage, ServedApp, serving, wait_for_map
-from tests.ui.test_browser import _FIGURE_JS, code_text, open_app, wait_for_code, wait_until
+from tests.ui.test_browser import (
+    _FIGURE_JS,
+    choose,
+    code_text,
+    open_app,
+    wait_for_code,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 SST = "DEMO_25km-VSTOREDEMO-L4-GLOB-v01"
@@ -118,3 +125,29 @@ def test_over_the_limit_the_explanation_and_its_choices_sit_beside_the_plot(
     confirm.click()
     wait_for_map(page)
     wait_until(lambda: not alert.is_visible(), "the alert to go once loaded")
+
+
+def test_a_version_whose_record_ends_earlier_keeps_the_start_and_ends_at_its_own_end(
+    served_app: ServedApp, new_page: Callable[[], BrowserPage]
+) -> None:
+    opened = open_app(served_app, new_page)
+    page = opened.page
+    _open_collection(page, SST, "foundation")
+    times = page.locator(".vx-time-start option").all_inner_texts()
+    choose(page, "time-start", times[1])
+    choose(page, "time-end", times[-1])
+    wait_for_code(page, f'slice("{times[1]}", "{times[1]}")')
+    page.locator(".vx-version select").select_option(label="tag v1")  # ends before main's end
+    wait_for_code(page, "tag v1")
+    v1_times = wait_until(
+        lambda: (t := page.locator(".vx-time-end option").all_inner_texts()) != times and t,
+        "tag v1's time steps",
+    )
+    assert len(v1_times) < len(times)
+    wait_until(
+        lambda: page.locator(".vx-time-start select").input_value() == times[1],
+        "the start to stay",
+    )
+    assert page.locator(".vx-time-end select").input_value() == v1_times[-1]
+    url = page.evaluate("location.href")
+    assert "version=tag:v1" in url and f"t={times[1]}" in url

@@ -199,7 +199,10 @@ class LivePlot:
         if self.view != "map":
             return shown.opts(framewise=True)
         x, y = str(kwargs["x"]), str(kwargs["y"])
-        shown = shown.opts(tools=["tap", "box_select", "hover"], active_tools=["box_select"])
+        shown = shown.opts(  # scroll zooms, dragging draws a box, a tap picks a point
+            tools=["tap", "box_select", "hover", "wheel_zoom"],
+            active_tools=["box_select", "wheel_zoom"],
+        )
         self.tap = hv.streams.Tap(source=shown, x=None, y=None)
         self.bounds = hv.streams.BoundsXY(source=shown, bounds=None)
         self.tap.add_subscriber(self._tapped)

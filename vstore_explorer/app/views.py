@@ -177,7 +177,8 @@ class CollectionView(Viewer):
         )
         return (
             f"**{_text(c.title)}**  \n<code>{_text(c.short_name)}</code> {_text(c.version)} · "
-            f"{_text(c.provider or '')} · {_text(c.concept_id or '')}\n\n{abstract}\n\n"
+            f"{_text(c.provider or '')} · {_text(c.concept_id or '')}\n\n"
+            f"<details><summary>Abstract</summary>\n\n{abstract}\n\n</details>\n\n"
             f"**Time:** {c.time_range_text()}  \n**Box (W,S,E,N):** {extent}\n\n"
             f"**Virtual stores:**\n{stores}"
         )

@@ -148,6 +148,9 @@ class SubsetPart(MessagesPart):
     def subset_for(self, handle: StoreHandle, *, same: bool) -> dict[str, Any]:
         """Set the choices (variables, time steps) of a newly opened store; returns the values to
         update with the handle (the current ones kept when ``same`` collection and still valid)."""
+        # what is shown now, read before the new choices are set: a widget whose choices change
+        # may reset itself (and, through its link, this state) to its first choice
+        variable, start, end = self.variable, self.time_start, self.time_end
         ds = handle.dataset
         axes = find_axes(ds)
         horizontal = set(axes.spatial()) if axes.grid else {None}
@@ -159,15 +162,15 @@ class SubsetPart(MessagesPart):
             and np.issubdtype(var.dtype, np.number)
         ]
         times = time_labels(ds.indexes[axes.time]) if axes.time else []
-        keep = same and self.variable in variables
+        keep = same and variable in variables
         self.axes, self.times = axes, times
         self.param.variable.objects = variables
         self.param.time_start.objects = times
         self.param.time_end.objects = times
         updates: dict[str, Any] = {
-            "variable": self.variable if keep else self._default_variable(ds, variables),
-            "time_start": self.time_start if keep and self.time_start in times else None,
-            "time_end": self.time_end if keep and self.time_end in times else None,
+            "variable": variable if keep else self._default_variable(ds, variables),
+            "time_start": _within(times, start, first=True) if keep else None,
+            "time_end": _within(times, end, first=False) if keep else None,
         }
         updates["time_start"] = updates["time_start"] or (times[0] if times else None)
         updates["time_end"] = updates["time_end"] or (times[-1] if times else None)
@@ -220,3 +223,20 @@ class SubsetPart(MessagesPart):
 
 def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", str(text).lower()) if w}
+
+
+def _within(times: list[str], value: str | None, *, first: bool) -> str | None:
+    """``value`` if the new times hold it, else the nearest inside them (a version whose record
+    ends earlier keeps the start and ends at its own last step); None without times or value.
+
+    Example:
+        >>> _within(["2024-01-01", "2024-01-02"], "2024-01-05", first=False)
+        '2024-01-02'
+    """
+    if not times or value is None:
+        return None
+    if value in times:
+        return value
+    if first:
+        return next((t for t in times if t >= value), times[-1])
+    return next((t for t in reversed(times) if t <= value), times[0])
