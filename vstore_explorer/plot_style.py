@@ -257,23 +257,9 @@ def place(da: xr.DataArray) -> str:
     for name, coord in da.coords.items():
         if coord.ndim != 0 or not np.issubdtype(coord.dtype, np.number):
             continue
-        units = str(coord.attrs.get("units", "")).lower()
-        standard = str(coord.attrs.get("standard_name", "")).lower()
-        key = str(name).lower()
-        if (
-            standard == "latitude"
-            or units.startswith("degree_n")
-            or units.startswith("degrees_n")
-            or key in ("lat", "latitude")
-        ):
-            found.setdefault("lat", float(coord))
-        elif (
-            standard == "longitude"
-            or units.startswith("degree_e")
-            or units.startswith("degrees_e")
-            or key in ("lon", "longitude")
-        ):
-            found.setdefault("lon", float(coord))
+        kind = axis_kind(str(name), coord)  # CF metadata, then names (as for the level)
+        if kind in ("lat", "lon"):
+            found.setdefault(kind, float(coord))
     if len(found) != 2:
         return ""
     return f"{latitude_text(found['lat'])}, {longitude_text(found['lon'])}"

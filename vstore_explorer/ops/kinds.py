@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
@@ -146,24 +147,48 @@ def _inside(obj: Any, lo: float | None, hi: float | None) -> Any:
     return obj >= lo if lo is not None else obj <= hi
 
 
-def _masked(arr: Any, lo: float | None, hi: float | None) -> Any:
-    """``arr.where(lo <= arr <= hi)``. Floats in memory are masked on a deep copy with numpy:
-    xarray's ``where`` (and any new Variable) would import dask.array, about a second."""
+def _masked(arr: Any, drop: Callable[[Any], Any]) -> Any:
+    """``arr`` with NaN where ``drop(values)`` holds. Floats in memory are masked on a deep copy
+    with numpy (``drop`` gets the numpy values): xarray's ``where`` (and any new Variable) would
+    import dask.array, about a second."""
     if not isinstance(arr.data, np.ndarray) or arr.dtype.kind != "f":
-        return arr.where(_inside(arr, lo, hi))
+        return arr.where(~drop(arr))
     out = arr.copy(deep=True)
     values = out.data
-    values[~np.asarray(_inside(values, lo, hi))] = np.nan
+    values[np.asarray(drop(values))] = np.nan
     return out
 
 
-def _mask_invalid(obj: Any, a: Args) -> Any:
-    for name, lo, hi in a["bounds"]:
-        if a["single"]:
-            obj = _masked(obj, lo, hi)
-        else:
-            obj = obj.assign({name: _masked(obj[name], lo, hi)})
+def _each(obj: Any, a: Args, key: str, drop: Callable[..., Any]) -> Any:
+    """Mask each variable of ``a[key]`` (rows ``(name, *args)``) where ``drop(values, *args)``."""
+    for name, *args in a[key]:
+        rule = partial(_drop_with, drop, tuple(args))
+        obj = _masked(obj, rule) if a["single"] else obj.assign({name: _masked(obj[name], rule)})
     return obj
+
+
+def _drop_with(drop: Callable[..., Any], args: tuple[Any, ...], values: Any) -> Any:
+    return drop(values, *args)
+
+
+def _code_each(s: str, a: Args, key: str, keep: Callable[..., str]) -> str:
+    """The code of :func:`_each`: ``where(keep(expression, *args))`` per variable."""
+    if a["single"]:
+        ((_, *args),) = a[key]
+        return f"{s}.where({keep(s, *args)})"
+    parts = ", ".join(
+        f"{literal(n)}: {s}[{literal(n)}].where({keep(f'{s}[{literal(n)}]', *args)})"
+        for n, *args in a[key]
+    )
+    return f"{s}.assign({{{parts}}})"
+
+
+def _outside(obj: Any, lo: float | None, hi: float | None) -> Any:
+    return ~_inside(obj, lo, hi)
+
+
+def _mask_invalid(obj: Any, a: Args) -> Any:
+    return _each(obj, a, "bounds", _outside)
 
 
 def _code_inside(s: str, lo: float | None, hi: float | None) -> str:
@@ -173,42 +198,22 @@ def _code_inside(s: str, lo: float | None, hi: float | None) -> str:
 
 
 def _code_mask_invalid(s: str, a: Args) -> str:
-    if a["single"]:
-        ((_, lo, hi),) = a["bounds"]
-        return f"{s}.where({_code_inside(s, lo, hi)})"
-    parts = ", ".join(
-        f"{literal(n)}: {s}[{literal(n)}].where({_code_inside(f'{s}[{literal(n)}]', lo, hi)})"
-        for n, lo, hi in a["bounds"]
-    )
-    return f"{s}.assign({{{parts}}})"
+    return _code_each(s, a, "bounds", _code_inside)
 
 
 def is_code(obj: Any, codes: Any, tolerance: float) -> Any:
-    """Whether each value is one of ``codes`` (within ``tolerance``: half a packing step)."""
+    """Whether each value (an xarray object or numpy values) is one of ``codes`` (within
+    ``tolerance``: half a packing step)."""
     if tolerance == 0:
-        return obj.isin(list(codes))
+        return np.isin(obj, list(codes)) if isinstance(obj, np.ndarray) else obj.isin(list(codes))
     out = abs(obj - codes[0]) <= tolerance
     for code in codes[1:]:
         out = out | (abs(obj - code) <= tolerance)
     return out
 
 
-def _without_codes(arr: Any, codes: Any, tolerance: float) -> Any:
-    if not isinstance(arr.data, np.ndarray) or arr.dtype.kind != "f":
-        return arr.where(~is_code(arr, codes, tolerance))
-    out = arr.copy(deep=True)  # numpy on a copy: where() would import dask.array (see _masked)
-    values = out.data
-    values[np.asarray(is_code(values if tolerance else out, codes, tolerance))] = np.nan
-    return out
-
-
 def _mask_flags(obj: Any, a: Args) -> Any:
-    for name, codes, tolerance in a["masks"]:
-        if a["single"]:
-            obj = _without_codes(obj, codes, tolerance)
-        else:
-            obj = obj.assign({name: _without_codes(obj[name], codes, tolerance)})
-    return obj
+    return _each(obj, a, "masks", is_code)
 
 
 def _code_is_code(s: str, codes: Any, tolerance: float) -> str:
@@ -218,14 +223,7 @@ def _code_is_code(s: str, codes: Any, tolerance: float) -> str:
 
 
 def _code_mask_flags(s: str, a: Args) -> str:
-    if a["single"]:
-        ((_, codes, tolerance),) = a["masks"]
-        return f"{s}.where(~({_code_is_code(s, codes, tolerance)}))"
-    parts = ", ".join(
-        f"{literal(n)}: {s}[{literal(n)}].where(~({_code_is_code(f'{s}[{literal(n)}]', c, t)}))"
-        for n, c, t in a["masks"]
-    )
-    return f"{s}.assign({{{parts}}})"
+    return _code_each(s, a, "masks", lambda e, c, t: f"~({_code_is_code(e, c, t)})")
 
 
 def _describe_mask_flags(a: Args) -> str:
