@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vstore_explorer.app.query import ViewQuery
-from vstore_explorer.app.views import _text
+from vstore_explorer.app.ui_text import safe_text as _text
 from vstore_explorer.cli import main
 from vstore_explorer.selection import Selection
 

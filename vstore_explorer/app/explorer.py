@@ -25,17 +25,12 @@ from panel.viewable import Viewer
 from vstore_explorer.app.live import warm_up, warm_up_in_background
 from vstore_explorer.app.memory import memory_release
 from vstore_explorer.app.output_views import CodeView, StatusView
+from vstore_explorer.app.plots_view import PlotsView
 from vstore_explorer.app.query import VIEWS
 from vstore_explorer.app.sources import CatalogSource, resolve_catalog
 from vstore_explorer.app.state import ExplorerState
 from vstore_explorer.app.state.params import NoNone
-from vstore_explorer.app.views import (
-    SIDEBAR_WIDTH,
-    CollectionView,
-    PlotsView,
-    SearchView,
-    SubsetView,
-)
+from vstore_explorer.app.views import SIDEBAR_WIDTH, CollectionView, SearchView, SubsetView
 from vstore_explorer.cost import Limits
 from vstore_explorer.stores.open import Credentials
 

@@ -15,7 +15,9 @@ from panel.viewable import Viewer
 
 from vstore_explorer.app.state import ExplorerState
 from vstore_explorer.app.state.params import NoNone
-from vstore_explorer.app.views import COPY_ICON, _css, _text
+from vstore_explorer.app.ui_text import css as _css
+from vstore_explorer.app.ui_text import safe_text as _text
+from vstore_explorer.app.views import COPY_ICON
 
 
 class RefusableDownload(pn.widgets.FileDownload):

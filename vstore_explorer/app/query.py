@@ -93,6 +93,13 @@ class ViewQuery:
         """
         if not isinstance(query, str):
             raise InvalidInputError(f"the view query must be a string, got {type(query).__name__}")
+        try:
+            query.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: no URL can carry it
+            raise InvalidInputError(
+                f"the view query holds a character that is not valid Unicode at position "
+                f"{exc.start}; copy the link again from the explorer"
+            ) from None
         app: dict[str, str] = {}
         rest: list[str] = []
         for part in query.removeprefix("?").split("&"):
