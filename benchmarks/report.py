@@ -49,6 +49,8 @@ OVERHEAD_TARGET = 0.10
 OPEN_SPEEDUP_TARGET = 10.0
 POINT_TARGET_S = 0.5
 MAP_UPDATE_TARGET_S = 0.150
+SERIES_RATIO_TARGET = 1.2  # a series in the UI within 1.2x of vx.load on the same Selection
+SERIES_KINDS = {"point": "point time series", "area_mean": "area-mean series"}
 SERVE_TARGET_S = 5.0
 TARGET_SIZE = 365
 
@@ -344,6 +346,8 @@ def targets(rows: Sequence[Row], ui: Mapping[str, Any]) -> list[Row]:
         }
     )
 
+    out.append(_series_target(ui.get("series") or {}))
+
     served = ui.get("serve") or {}
     value = served.get("median_s")
     out.append(
@@ -355,6 +359,32 @@ def targets(rows: Sequence[Row], ui: Mapping[str, Any]) -> list[Row]:
         }
     )
     return out
+
+
+def _series_target(series: Mapping[str, Any]) -> Row:
+    """Point and area-mean series in the UI (change → Bokeh source holds the data) ≤ 1.2× of
+    ``vx.load`` on the same Selection in the same process; the worse kind decides."""
+    kinds = [k for k in SERIES_KINDS if isinstance(series.get(k), Mapping)]
+    texts, ratios, matched = [], [], []
+    for kind in kinds:
+        r = series[kind]
+        ratios.append(r["ratio"])
+        matched.append(bool(r.get("all_match")))
+        texts.append(
+            f"{kind.replace('_', ' ')}: {r['ratio']:.2f}× ({r['ui_median_s'] * 1e3:.0f} ms / "
+            f"{r['load_median_s'] * 1e3:.0f} ms)"
+            + ("" if r.get("all_match") else ", VALUES DIFFER")
+        )
+    worst = max(ratios) if len(kinds) == len(SERIES_KINDS) else None
+    granules = series.get("granules")
+    measured = "; ".join(texts) + (f" {_at(str(granules))}" if texts and granules else "")
+    return {
+        "target": "series in the UI (point; area mean) ≤ 1.2× `vx.load` on the same Selection, "
+        "same process",
+        "value": worst,
+        "measured": measured or _why(series),
+        "met": None if worst is None else worst <= SERIES_RATIO_TARGET and all(matched),
+    }
 
 
 def _why(result: Mapping[str, Any]) -> str:
@@ -420,7 +450,7 @@ def load_average() -> list[float] | None:
 
 def machine(root: Path) -> dict[str, Any]:
     """CPU count and model, memory, OS, Python, load average, git commit, package versions."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -525,9 +555,11 @@ def _point_notes(results: Mapping[str, Any]) -> list[str]:
     """What a point series costs in each layout: chunks read and int16 inflated, and the time."""
     rows: list[Row] = results["summary"]
     at = _target_size(sizes_of(rows))
+    if at is None:
+        return []
     notes = []
     for layout in layouts_of(rows):
-        row = _row(rows, at, "point", "explorer", layout) if at else None
+        row = _row(rows, at, "point", "explorer", layout)
         info = results["collections"].get(collection_key(at, layout)) or {}
         if row is None or _med(row) is None or not row.get("needed_chunks"):
             continue
@@ -668,6 +700,7 @@ def _ui_lines(ui: Mapping[str, Any]) -> list[str]:
         )
     elif update is not None:
         out.append(f"| map update | — | — | {_why(update)} |")
+    out += _series_lines(ui.get("series"))
     served = ui.get("serve")
     if served and "median_s" in served:
         out.append(
@@ -692,3 +725,29 @@ def _ui_lines(ui: Mapping[str, Any]) -> list[str]:
     elif imported is not None:
         out.append(f"| import time | — | — | {_why(imported)} |")
     return out or ["| (skipped) | — | — | — |"]
+
+
+def _series_lines(series: Mapping[str, Any] | None) -> list[str]:
+    """One row per kind of series: the UI's median against ``vx.load``'s, and the ratio."""
+    if series is None:
+        return []
+    if not all(isinstance(series.get(k), Mapping) for k in SERIES_KINDS):
+        return [f"| series in the UI vs vx.load | — | — | {_why(series)} |"]
+    out = []
+    for kind, title in SERIES_KINDS.items():
+        r = series[kind]
+        n = len(r["ui_samples_s"])
+        targets = "points" if kind == "point" else "boxes"
+        agree = "yes" if r["all_match"] else "NO: " + "; ".join(r.get("problems", []))[:80]
+        applied = f"; Apply pressed {r['applied']} of {n}" if r.get("applied") else ""
+        out.append(
+            f"| {title} in the UI: change → Bokeh source holds it ({n} distinct {targets}, "
+            f"{series['granules']} granules) | {r['ui_median_s'] * 1e3:.0f} ms "
+            f"| {r['ui_min_s'] * 1e3:.0f}–{r['ui_max_s'] * 1e3:.0f} ms "
+            f"| `vx.load` of the same Selection {r['load_median_s'] * 1e3:.0f} ms "
+            f"({r['load_min_s'] * 1e3:.0f}–{r['load_max_s'] * 1e3:.0f}): "
+            f"**{r['ratio']:.2f}×** (target ≤ {SERIES_RATIO_TARGET}×; per-pair median "
+            f"{r['paired_ratio_median']:.2f}×); CPU {r['ui_cpu_median_s'] * 1e3:.0f} / "
+            f"{r['load_cpu_median_s'] * 1e3:.0f} ms; plotted = loaded: {agree}{applied} |"
+        )
+    return out

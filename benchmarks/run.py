@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parent
 DEFAULT_CACHE = HERE / "work"
 DEFAULT_OUT = HERE / "results"
-SKIPPABLE = ("ui", "browser", "import")
+SKIPPABLE = ("ui", "series", "browser", "import")
 MEMORY_SHARE = 0.8  # a measurement may use this share of the memory available at the start
 
 
@@ -65,9 +65,19 @@ def parser() -> argparse.ArgumentParser:
         help="fork: children of a preloaded server (default); exec: a cold interpreter each",
     )
     p.add_argument(
-        "--skip", nargs="+", default=[], choices=SKIPPABLE, help="leave out UI/browser/import"
+        "--skip",
+        nargs="+",
+        default=[],
+        choices=SKIPPABLE,
+        help="leave out UI (map update and series), series only, browser, import",
     )
     p.add_argument("--ui-changes", type=int, default=20, help="map-time changes timed (20)")
+    p.add_argument(
+        "--series-repeats",
+        type=int,
+        default=7,
+        help="distinct points and boxes timed in the UI and with vx.load (7)",
+    )
     p.add_argument(
         "--ui-size", help="size whose collection the UI measures use (first size, first layout)"
     )
@@ -118,6 +128,20 @@ def method_notes(launch: str) -> list[str]:
         "- The UI rows run in fresh interpreters; the map update drives the slider widget of an "
         "app whose Bokeh models were built in a `Document` as a server does, and stops the clock "
         "when the Bokeh image holds the new day.",
+        "- **Series in the UI vs `vx.load`** (one fresh interpreter, the same app): for a point "
+        "time series and an area-mean series, one untimed warm-up change (the switch to the "
+        "time-series tab and its first load), then N distinct targets (open-ocean points; "
+        "boxes), so that no result is already held by the app. UI side: the map's own handler "
+        "(`set_point` for a tap, `set_box` for a drawn box), then 'Apply' if the app asks for it "
+        "(a view estimated above its `apply_above`), timed until it returns, when the "
+        "time-series tab's Bokeh `ColumnDataSource` holds the new series (checked equal to the "
+        "loaded values, and the Selection to `app.state.view_selection('timeseries')`). Load "
+        "side: `vstore_explorer.load(handle, selection)` on the **same handle** the app holds "
+        "(no open on either side), the same Selection, in the same process. Interleaved per "
+        "target, the order alternating (load first on even repeats, UI first on odd ones), so "
+        "neither side always finds the page cache (or Icechunk's manifest cache) warmed by "
+        "the other for that target; the handle reads without dask (`chunks=None`; dask only "
+        "inside the area mean). The ratio is median UI / median load (target ≤ 1.2×).",
     ]
 
 
@@ -179,6 +203,8 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     sizes = [parse_size(s) for s in args.sizes]
     if args.repeats < 1:
         raise ValueError(f"--repeats must be at least 1, got {args.repeats}")
+    if args.series_repeats < 1:
+        raise ValueError(f"--series-repeats must be at least 1, got {args.series_repeats}")
     work = args.cache.resolve()
     work.mkdir(parents=True, exist_ok=True)
     log = work / "benchmark.log"
@@ -221,6 +247,11 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     if "ui" not in skip:
         _say(f"timing {args.ui_changes} map updates ...")
         ui_results["map_update"] = ui.measure_map_update(records, args.ui_changes, log)
+    if "ui" not in skip and "series" not in skip:
+        _say(
+            f"timing point and area-mean series in the UI against vx.load ({args.series_repeats}) ..."
+        )
+        ui_results["series"] = ui.measure_series(records, args.series_repeats, log)
     if "browser" not in skip:
         _say("timing vstore-explorer serve → first plot in Chromium ...")
         starts = args.serve_repeats or min(args.repeats, 3)

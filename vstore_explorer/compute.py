@@ -289,14 +289,19 @@ def compute(
 
         persisted = client.persist(obj)  # one future per output chunk: report as each lands
         futures = futures_of(persisted)
-        progress(0.0)
-        for done, _ in enumerate(as_completed(futures), start=1):
-            progress(done / len(futures))
+        try:
+            progress(0.0)
+            for done, _ in enumerate(as_completed(futures), start=1):
+                progress(done / len(futures))  # may raise to stop (the explorer's Cancel)
+        except BaseException:
+            client.cancel(futures)  # nothing left running on the cluster for a stopped load
+            raise
         result = client.compute(persisted).result()
         progress(1.0)
         return result
     if progress is None:
         return obj.compute()
+    progress(0.0)  # a callback that raises stops the computation (between tasks)
     report = progress  # not None (the callback below sees no narrowing of ``progress``)
     from dask.callbacks import Callback
 
@@ -304,10 +309,14 @@ def compute(
         def _start_state(self, dsk: Mapping[str, Any], state: Mapping[str, Any]) -> None:
             self.total = max(1, len(state["ready"]) + len(state["waiting"]) + len(state["running"]))
             self.done = 0
+            self.shown = 0
 
         def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
             self.done += 1
-            report(min(1.0, self.done / self.total))
+            percent = 100 * self.done // self.total  # reported once per whole percent: a
+            if percent > self.shown:  # callback per task costs more than small tasks do
+                self.shown = percent
+                report(min(1.0, self.done / self.total))
 
     with _Counter():
         result = obj.compute()

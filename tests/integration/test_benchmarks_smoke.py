@@ -5,7 +5,8 @@ layouts (one chunk per field as GAMSSA; 1×240×480 chunks), measures every case
 fresh processes and writes JSON + markdown. The checks: every path gave a time, a byte count and a
 peak memory for every case in each layout; bytes read cover the chunks ``cost_of`` says are
 needed; all paths, and both layouts, computed the same numbers; the files and the printed report
-agree. The pure summaries (targets met/missed, skipped cells) are checked on made-up rows.
+agree; the series measure (2 distinct points and boxes) plotted what ``vx.load`` returns. The pure
+summaries (targets met/missed, skipped cells) are checked on made-up rows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import report
+from benchmarks import report, ui
 from benchmarks.cases import CASE_NAMES, CASE_TITLES, make_cases
 from benchmarks.demo_data import LAYOUT_NAMES, LAYOUTS, collection_key, layout_of
 from benchmarks.paths import PATH_NAMES, PATH_TITLES, mfdataset_peak_gb
@@ -53,6 +54,8 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "browser",
         "--ui-changes",
         "3",
+        "--series-repeats",
+        "2",
     ]
     done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
@@ -141,8 +144,23 @@ def test_ui_import_and_targets_are_reported(tiny_run: dict[str, Any]) -> None:
     assert update["median_s"] > 0 and update["granules"] == 6
     assert data["ui"]["import"]["panel_imported"] is False
     assert "serve" not in data["ui"]  # skipped
+    series = data["ui"]["series"]
+    assert series["granules"] == 6 and series["handle"] == "same" and series["repeats"] == 2
+    for kind in ("point", "area_mean"):
+        got = series[kind]
+        assert len(got["ui_samples_s"]) == len(got["load_samples_s"]) == 2, kind
+        assert got["orders"] == ["load,ui", "ui,load"]  # alternating
+        assert len({tuple(t) for t in got["targets"]}) == 2  # distinct points / boxes
+        # the Bokeh source held vx.load's values of the same Selection after every change
+        assert got["all_match"] is True and got["problems"] == [], got["problems"]
+        assert got["values"] == 6 and got["ratio"] > 0 and got["load_median_s"] > 0
+    text = next(tiny_run["out"].glob("*.md")).read_text()
+    assert "| point time series in the UI: change → Bokeh source holds it (2 distinct" in text
+    assert "| area-mean series in the UI: change → Bokeh source holds it (2 distinct" in text
     targets = {t["target"]: t for t in data["targets"]}
-    assert len(targets) == 5 + len(LAYOUT_NAMES)  # the point-series target once per layout
+    assert len(targets) == 6 + len(LAYOUT_NAMES)  # the point-series target once per layout
+    [shown] = [t for name, t in targets.items() if name.startswith("series in the UI")]
+    assert shown["value"] == max(series[k]["ratio"] for k in ("point", "area_mean"))
     points = [t for t in data["targets"] if t["target"].startswith("point series")]
     assert [t["layout"] for t in points] == list(LAYOUT_NAMES)
     assert all(t["value"] > 0 and "at 6 granules" in t["measured"] for t in points)
@@ -188,6 +206,59 @@ def test_targets_are_met_or_missed_from_the_medians() -> None:
         got["vstore-explorer"]["met"] is None
         and "no chromium" in got["vstore-explorer"]["measured"]
     )
+    assert got["series"]["met"] is None and got["series"]["measured"] == "not run"
+
+
+def _series(ui_s: float, load_s: float, match: bool = True) -> dict[str, Any]:
+    return {
+        "ui_samples_s": [ui_s] * 7,
+        "load_samples_s": [load_s] * 7,
+        "ui_median_s": ui_s,
+        "ui_min_s": ui_s,
+        "ui_max_s": ui_s,
+        "load_median_s": load_s,
+        "load_min_s": load_s,
+        "load_max_s": load_s,
+        "ui_cpu_median_s": ui_s,
+        "load_cpu_median_s": load_s,
+        "ratio": ui_s / load_s,
+        "paired_ratio_median": ui_s / load_s,
+        "all_match": match,
+        "problems": [] if match else ["(1, 2): the plotted values differ from vx.load"],
+    }
+
+
+def test_the_series_target_is_the_worse_kind_within_1_2x() -> None:
+    def target(ui_results: dict[str, Any]) -> dict[str, Any]:
+        [got] = [t for t in report.targets([], ui_results) if t["target"].startswith("series")]
+        return got
+
+    fine = {"point": _series(1.1, 1.0), "area_mean": _series(2.3, 2.0), "granules": 365}
+    got = target({"series": fine})
+    assert got["met"] is True and got["value"] == pytest.approx(1.15)
+    assert got["measured"] == (
+        "point: 1.10× (1100 ms / 1000 ms); area mean: 1.15× (2300 ms / 2000 ms) at 365 granules"
+    )
+    slow = target({"series": fine | {"area_mean": _series(2.6, 2.0)}})
+    assert slow["met"] is False and slow["value"] == pytest.approx(1.3)
+    differs = target({"series": fine | {"point": _series(1.0, 1.0, match=False)}})
+    assert differs["met"] is False and "VALUES DIFFER" in differs["measured"]
+    failed = target({"series": {"error": "exit code 1: RuntimeError: boom"}})
+    assert failed["met"] is None and failed["measured"] == "exit code 1: RuntimeError: boom"
+    lines = report._ui_lines({"series": fine})
+    assert len(lines) == 2 and "**1.10×** (target ≤ 1.2×" in lines[0]
+    assert lines[1].startswith("| area-mean series in the UI") and "7 distinct boxes" in lines[1]
+    assert report._ui_lines({"series": {"error": "boom"}}) == [
+        "| series in the UI vs vx.load | — | — | boom |"
+    ]
+
+
+def test_series_targets_are_distinct_and_never_the_warm_up() -> None:
+    for kind, warm in (("point", ui.SERIES_WARM_POINT), ("area_mean", ui.SERIES_WARM_BOX)):
+        targets = ui.series_targets(kind, 25)  # more than the list: shifted by 1° per round
+        assert len(set(targets)) == 25 and warm not in targets
+        assert all(len(t) == (2 if kind == "point" else 4) for t in targets)
+        assert targets[:7] == ui.series_targets(kind, 7)  # a prefix: the same set on both sides
 
 
 def test_stats_and_growth() -> None:

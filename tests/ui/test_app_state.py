@@ -304,31 +304,6 @@ def test_two_apps_share_no_state(make_explorer: Make) -> None:
     assert one.state.param.variable.objects is not two.state.param.variable.objects
 
 
-def test_slow_loads_show_busy_first_and_skip_outdated_work(
-    make_explorer: Make, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import vstore_explorer.app.state.loading as state_module
-
-    app = make_explorer(collection=SST)
-    state = app.state
-    scheduled: list[Callable[[], None]] = []
-    state.defer = scheduled.append  # what a served session does with add_next_tick_callback
-    monkeypatch.setattr(state_module, "SLOW_CHUNKS", 0)
-    state.map_time = state.times[2]
-    assert state.busy and app.status_view.progress.visible and len(scheduled) == 1
-    assert state.map_result.selection.time != (state.times[2], state.times[2])  # not yet
-    scheduled.pop()()
-    assert not state.busy and state.map_result.selection.time == (state.times[2],) * 2
-
-    state.map_time = state.times[3]
-    state.map_time = state.times[4]  # the user moved on before the first load ran
-    first, second = scheduled
-    first()
-    assert state.map_result.selection.time == (state.times[2],) * 2  # outdated: skipped
-    second()
-    assert state.map_result.selection.time == (state.times[4],) * 2 and not state.busy
-
-
 # ------------------------------------------------------------------------------ code, downloads
 
 

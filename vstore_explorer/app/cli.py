@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import threading
 from typing import Any
@@ -53,12 +54,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest result a view holds in memory without asking (e.g. 1GB; default 4GB)",
     )
     parser.add_argument(
+        "--apply-above",
+        metavar="SECONDS",
+        type=_seconds,
+        default=None,
+        help="views whose load is estimated to take longer wait for 'Apply' (default 1; "
+        "0: every change waits; 'never': every change loads at once)",
+    )
+    parser.add_argument(
         "--allow-websocket-origin",
         action="append",
         default=[],
         metavar="HOST[:PORT]",
         help="extra origin allowed to connect (behind a proxy); repeatable",
     )
+
+
+def _seconds(text: str) -> float:
+    """``--apply-above``: a number of seconds >= 0, or ``never`` (inf)."""
+    if text.strip().lower() == "never":
+        return math.inf
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds >= 0 or 'never', got {text!r}")
+    return value
 
 
 def _say(message: str) -> None:
@@ -129,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
 
     def session() -> Any:
         visited.set()
-        return explore(sources(), collection=collection, limits=limits)
+        return explore(
+            sources(), collection=collection, limits=limits, apply_above=args.apply_above
+        )
 
     options = serve_options(args)
     prepare_in_background(sources, collection, unless=visited)

@@ -29,6 +29,7 @@ from vstore_explorer.app.plots_view import PlotsView
 from vstore_explorer.app.query import VIEWS
 from vstore_explorer.app.sources import CatalogSource, resolve_catalog
 from vstore_explorer.app.state import ExplorerState
+from vstore_explorer.app.state.background import Background
 from vstore_explorer.app.state.params import NoNone
 from vstore_explorer.app.views import SIDEBAR_WIDTH, CollectionView, SearchView, SubsetView
 from vstore_explorer.cost import Limits
@@ -77,8 +78,8 @@ class Explorer(Viewer):
             if _served():
                 pn.state.onload(self._sync_url)  # the page sets its own URL first; then ours
         doc = _served_document()
-        if state.defer is None and doc is not None:
-            state.defer = doc.add_next_tick_callback  # show 'busy' before slow loads
+        if state.background is None and doc is not None:  # slow loads off the page's thread
+            state.background = Background(doc.add_next_tick_callback)
         if _served():
             pn.state.on_session_destroyed(self._session_destroyed)
             pn.state.on_session_destroyed(memory_release().soon)
@@ -94,6 +95,9 @@ class Explorer(Viewer):
         whenever the cycles between its objects are collected. The app is unusable afterwards."""
         state = self.state
         handle = state.handle
+        state.cancel()
+        if state.background is not None:
+            state.background.close()
         with param.parameterized.discard_events(state):  # no view updates: the page is gone
             state.param.update(**{f"{view}_result": None for view in VIEWS}, handle=None)
         if handle is not None:
@@ -184,6 +188,7 @@ def explore(
     collection: str | None = None,
     query: str | None = None,
     limits: Limits | None = None,
+    apply_above: float | None = None,
     credentials: Credentials = None,
     coastlines: bool = True,
     location: Location | None = None,
@@ -200,6 +205,8 @@ def explore(
             local catalog; CMR is only searched when asked).
         query: a view query (as in the page URL) to restore; default: the served page's URL.
         limits: largest read/memory the app loads without asking (:class:`Limits`).
+        apply_above: views estimated (by the cost) to take longer than this many seconds wait
+            for 'Apply' (default 1 s; ``math.inf``: every change loads at once).
         credentials: passed to the store openers (``"earthdata"``, ``S3Credentials``...).
         coastlines: draw the packaged coastlines on maps.
         location: a ``panel.io.location.Location`` to sync the URL with (tests).
@@ -217,6 +224,8 @@ def explore(
     state = ExplorerState(
         source.catalog, limits=limits, credentials=credentials, source_is_local=source.local
     )
+    if apply_above is not None:
+        state.apply_above = None if apply_above == float("inf") else apply_above
     if warm and _served():
 
         def warm_up_later() -> None:

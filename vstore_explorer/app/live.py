@@ -90,6 +90,9 @@ def warm_up_in_background(delay: float = 0.0) -> threading.Thread:
     return thread
 
 
+PLACEHOLDER = "Pick a collection to see its data"
+
+
 def placeholder(text: str) -> hv.Text:
     """An empty plot with a line of text (before anything is loaded)."""
     return hv.Text(0.5, 0.5, text).opts(
@@ -126,7 +129,7 @@ class LivePlot:
         self.tap: hv.streams.Tap | None = None
         self.bounds: hv.streams.BoundsXY | None = None
         self.look: Look | None = None
-        self.object: Any = placeholder("Pick a collection to see its data")
+        self.object: Any = placeholder(PLACEHOLDER)
 
     @staticmethod
     def _key(result: ViewResult) -> tuple[Any, ...]:

@@ -140,11 +140,27 @@ class StatusView(Viewer):
             css_classes=_css("export-script"),
         )
 
+        self.apply = pn.widgets.Button(
+            label=s.pending_text, color="primary", visible=s.pending, css_classes=_css("apply")
+        )
+        self.cancel = pn.widgets.Button(
+            label="Cancel", color="default", visible=False, css_classes=_css("cancel")
+        )
+
         def confirm(_event: param.parameterized.Event) -> None:
             s.confirm()
 
+        def apply(_event: param.parameterized.Event) -> None:
+            s.apply()
+
+        def cancel(_event: param.parameterized.Event) -> None:
+            s.cancel()
+
         self.confirm.on_click(confirm)
+        self.apply.on_click(apply)
+        self.cancel.on_click(cancel)
         s.param.watch(self._confirmation, "needs_confirmation")
+        s.param.watch(self._pending, ["pending", "pending_text"])
         s.param.watch(self._alert, ["alert", "alert_level"])
         s.param.watch(self._progress, ["progress", "busy"])
         s.param.watch(lambda e: setattr(self.status, "object", _text(e.new)), "status")
@@ -160,16 +176,20 @@ class StatusView(Viewer):
         self.export.filename = self.state.download_name("py")
         self.confirm.visible = self.export.visible = asking
 
+    def _pending(self, *_: Any) -> None:
+        self.apply.param.update(label=self.state.pending_text, visible=self.state.pending)
+
     def _progress(self, *_: Any) -> None:
         s = self.state
         value = s.progress if 0 < s.progress < 100 else -1  # -1: indeterminate while busy
         self.progress.param.update(value=value, active=s.busy, visible=s.busy)
+        self.cancel.visible = s.busy and s.background is not None  # only a background load stops
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
             self.alert,
             pn.Row(self.confirm, self.export),
-            pn.Row(self.progress, self.status),
+            pn.Row(self.apply, self.progress, self.cancel, self.status),
             sizing_mode="stretch_width",
             css_classes=_css("status-view"),
         )

@@ -10,12 +10,13 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from vstore_explorer.app.live import LivePlot
+from vstore_explorer.app.live import PLACEHOLDER, LivePlot, placeholder
 from vstore_explorer.app.query import VIEWS
 from vstore_explorer.app.state import ExplorerState
 from vstore_explorer.app.state.params import NoNone
 from vstore_explorer.app.ui_text import css as _css
 
+FADED = ":host { transition: opacity 0.3s; } :host(.vx-stale) { opacity: 0.4; }"
 VIEW_TITLES = MappingProxyType(
     {
         "map": "Map",
@@ -51,6 +52,13 @@ class PlotsView(Viewer):
             )
             for view, live in self.live.items()
         }
+        # each plot in a frame that greys it while it is not current (a load runs, or waits for
+        # Apply): the frame, not the HoloViews pane, whose style changes go straight to the Bokeh
+        # figure, outside the document lock, from a widget's callback
+        self.frames: dict[str, pn.Column] = {
+            view: pn.Column(pane, css_classes=_css(f"frame-{view}"), stylesheets=[FADED])
+            for view, pane in self.panes.items()
+        }
         self.map_time = pn.widgets.DiscreteSlider.from_param(
             s.param.map_time, label="Map time", css_classes=_css("map-time"), width=420
         )
@@ -82,13 +90,13 @@ class PlotsView(Viewer):
                 pn.Column(
                     pn.Row(self.map_time, self.player),
                     pn.Row(self.map_mean, self.fixed_colors),
-                    self.panes["map"],
+                    self.frames["map"],
                     self.hint,
                 ),
             ),
-            (VIEW_TITLES["timeseries"], self.panes["timeseries"]),
-            (VIEW_TITLES["hovmoller"], self.panes["hovmoller"]),
-            (VIEW_TITLES["hovmoller_lon"], self.panes["hovmoller_lon"]),
+            (VIEW_TITLES["timeseries"], self.frames["timeseries"]),
+            (VIEW_TITLES["hovmoller"], self.frames["hovmoller"]),
+            (VIEW_TITLES["hovmoller_lon"], self.frames["hovmoller_lon"]),
             active=list(VIEWS).index(s.view),
             dynamic=True,
             css_classes=_css("plots"),
@@ -99,6 +107,7 @@ class PlotsView(Viewer):
         s.param.watch(self._mean, "map_mean")
         self._mean()
         s.param.watch(self._view, "view")
+        s.param.watch(self._dim, ["busy", "pending"])
         for view in VIEWS:
             s.param.watch(self._result, f"{view}_result")
             self._show(view)
@@ -119,6 +128,24 @@ class PlotsView(Viewer):
 
     def _mean(self, *_: Any) -> None:
         self.map_time.disabled = self.player.disabled = self.state.map_mean
+
+    def _dim(self, *_: Any) -> None:
+        """While a load runs or waits for Apply, the plot on show is the previous one: greyed."""
+        waiting = self.state.busy or self.state.pending
+        for view, frame in self.frames.items():
+            classes = _css(f"frame-{view}") + (
+                ["vx-stale"] if waiting and view == self.state.view else []
+            )
+            if frame.css_classes != classes:
+                frame.css_classes = classes
+        view = self.state.view
+        if self.live[view].key is None:  # nothing drawn in this tab yet: say what it waits for
+            text = PLACEHOLDER
+            if self.state.pending:
+                text = "Not loaded yet: press Apply above to load it"
+            elif self.state.busy:
+                text = "Loading…"
+            self.panes[view].object = placeholder(text)
 
     def _tab(self, event: param.parameterized.Event) -> None:
         self.state.view = list(VIEWS)[event.new]

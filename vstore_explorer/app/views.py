@@ -16,6 +16,7 @@ from vstore_explorer.app.state import ExplorerState
 from vstore_explorer.app.state.params import NoNone
 from vstore_explorer.app.ui_text import css as _css
 from vstore_explorer.app.ui_text import safe_text as _text
+from vstore_explorer.catalog.facets import FACET_LABELS, FACETS
 
 SIDEBAR_WIDTH = 380
 HALF = 180  # two widgets side by side in the sidebar
@@ -32,7 +33,8 @@ COPY_ICON = (
 
 
 class SearchView(Viewer):
-    """Keyword, box, dates and the virtual-store toggle; results in a table (click to open)."""
+    """Keyword, box, dates and the virtual-store toggle; results in a table (click to open),
+    narrowed by the facets of the last search (provider, platform, instrument, level)."""
 
     state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
 
@@ -71,6 +73,16 @@ class SearchView(Viewer):
 
         self.button.on_click(search)
         self.keyword.param.watch(search, "enter_pressed")  # Enter searches too
+        # choices "VALUE (COUNT)" -> value, set by each search; a pick filters the table at once
+        self.facets = {
+            name: pn.widgets.Select.from_param(
+                getattr(s.param, f"facet_{name}"),
+                label=FACET_LABELS[name],
+                width=HALF,
+                css_classes=_css(f"facet-{name}"),
+            )
+            for name in FACETS
+        }
         self.table = pn.widgets.Tabulator(
             s.results_frame(),
             selectable=1,
@@ -84,7 +96,7 @@ class SearchView(Viewer):
             css_classes=_css("results"),
         )
         self.table.param.watch(self._picked, "selection")
-        s.param.watch(self._results, "results")
+        s.param.watch(self._results, ["results", *(f"facet_{name}" for name in FACETS)])
 
     def _results(self, *_: Any) -> None:
         # new rows, nothing picked yet: else picking the row at the index picked before (the
@@ -92,8 +104,8 @@ class SearchView(Viewer):
         self.table.param.update(value=self.state.results_frame(), selection=[])
 
     def _picked(self, event: param.parameterized.Event) -> None:
-        if event.new:
-            self.state.select_collection(int(event.new[0]))
+        if event.new:  # a row of the table: of the filtered results, not of all of them
+            self.state.pick_row(int(event.new[0]))
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
@@ -103,6 +115,8 @@ class SearchView(Viewer):
             self.bbox,
             self.virtual,
             self.button,
+            pn.Row(self.facets["provider"], self.facets["platform"]),
+            pn.Row(self.facets["instrument"], self.facets["level"]),
             self.table,
             css_classes=_css("search"),
             sizing_mode="stretch_width",

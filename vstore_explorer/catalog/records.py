@@ -38,6 +38,8 @@ from vstore_explorer.catalog.umm_values import (
     _doi,
     _granule_size,
     _iso,
+    _platforms,
+    _processing_level,
     _revision,
     _science_keywords,
     _split_item,
@@ -70,7 +72,9 @@ class Collection:
 
     ``stores`` are the links vstore_explorer can open; ``unknown_stores`` are virtual-store links
     whose kind could not be inferred (listed and flagged, never opened). ``time_end`` is ``None``
-    for an ongoing collection. ``umm`` and ``meta`` are the raw record, read-only.
+    for an ongoing collection. ``platforms``, ``instruments`` (each once, in record order) and
+    ``processing_level`` (``ProcessingLevel.Id``) are what search facets count. ``umm`` and
+    ``meta`` are the raw record, read-only.
     """
 
     short_name: str
@@ -91,6 +95,9 @@ class Collection:
     stores: tuple[StoreLink, ...] = ()
     unknown_stores: tuple[StoreLink, ...] = ()
     revision_id: int | None = None
+    platforms: tuple[str, ...] = ()
+    instruments: tuple[str, ...] = ()
+    processing_level: str | None = None
     umm: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
     meta: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
 
@@ -146,6 +153,7 @@ class Collection:
         tags = raw_tags if isinstance(raw_tags, Mapping) else {}
         start, end = _collection_time(umm)
         found = discover_stores({"meta": meta, "umm": umm}, override=override, base_path=base_path)
+        platforms, instruments = _platforms(umm)
         return cls(
             short_name=short_name.strip(),
             version=str(umm.get("Version") or "").strip(),
@@ -165,6 +173,9 @@ class Collection:
             stores=found.stores,
             unknown_stores=found.unknown,
             revision_id=_revision(meta),
+            platforms=platforms,
+            instruments=instruments,
+            processing_level=_processing_level(umm),
             umm=freeze(umm),
             meta=freeze(meta),
         )
@@ -234,6 +245,9 @@ class Collection:
             "stores": [s.to_dict() for s in self.stores],
             "unknown_stores": [s.to_dict() for s in self.unknown_stores],
             "revision_id": self.revision_id,
+            "platforms": list(self.platforms),
+            "instruments": list(self.instruments),
+            "processing_level": self.processing_level,
         }
         if include_umm:
             out["umm"] = thaw(self.umm)
@@ -263,6 +277,9 @@ class Collection:
             stores=tuple(StoreLink.from_dict(s) for s in data.get("stores", ())),
             unknown_stores=tuple(StoreLink.from_dict(s) for s in data.get("unknown_stores", ())),
             revision_id=data.get("revision_id"),
+            platforms=tuple(data.get("platforms", ())),
+            instruments=tuple(data.get("instruments", ())),
+            processing_level=data.get("processing_level"),
             umm=freeze(data.get("umm") or {}),
             meta=freeze(data.get("meta") or {}),
         )

@@ -1,7 +1,8 @@
 """Small UMM parsing helpers shared by the catalog records; pure functions, no I/O.
 
 Read-only copies (:func:`freeze`/:func:`thaw`), UMM dates, text and list fields, CMR items, and
-the few UMM-C/UMM-G values (time range, keywords, DOI, revision, granule size) records read.
+the few UMM-C/UMM-G values (time range, keywords, platforms and instruments, processing level,
+DOI, revision, granule size) records read.
 
 Example:
     >>> thaw(freeze({"a": [1, {"b": 2}]}))
@@ -129,6 +130,33 @@ def _science_keywords(umm: Mapping[str, Any]) -> tuple[str, ...]:
         if isinstance(kw, Mapping):
             out.append(" > ".join(_text(kw.get(k)) for k in KEYWORD_LEVELS if _text(kw.get(k))))
     return tuple(k for k in out if k)
+
+
+def _names(value: Any) -> list[str]:
+    """The ``ShortName`` of each object of a UMM list; anything else (not a list, not an
+    object, no name) is skipped: a facet value never makes a record unreadable."""
+    items = value if isinstance(value, list | tuple) else ()
+    return [n for n in (_text(i.get("ShortName")) for i in items if isinstance(i, Mapping)) if n]
+
+
+def _platforms(umm: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``Platforms[].ShortName`` and their ``Instruments[].ShortName``, each once, in order.
+
+    >>> _platforms({"Platforms": [{"ShortName": "Aqua", "Instruments": [{"ShortName": "MODIS"}]},
+    ...     {"ShortName": "Terra", "Instruments": [{"ShortName": "MODIS"}]}, "junk"]})
+    (('Aqua', 'Terra'), ('MODIS',))
+    """
+    raw = umm.get("Platforms")
+    items = [p for p in (raw if isinstance(raw, list | tuple) else ()) if isinstance(p, Mapping)]
+    platforms = dict.fromkeys(_names(items))
+    instruments = dict.fromkeys(n for p in items for n in _names(p.get("Instruments")))
+    return tuple(platforms), tuple(instruments)
+
+
+def _processing_level(umm: Mapping[str, Any]) -> str | None:
+    """``ProcessingLevel.Id`` as written (``"4"``, ``"2P"``, ``"Level 1"``), else ``None``."""
+    level = umm.get("ProcessingLevel")
+    return (_text(level.get("Id")) or None) if isinstance(level, Mapping) else None
 
 
 def _doi(umm: Mapping[str, Any]) -> str | None:

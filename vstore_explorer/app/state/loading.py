@@ -16,12 +16,14 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import param
 import xarray as xr
 
 from vstore_explorer.app.query import VIEWS
+from vstore_explorer.app.state.background import Background, Ticket
 from vstore_explorer.app.state.params import selector
 from vstore_explorer.app.state.store import StorePart
 from vstore_explorer.compute import Request
@@ -32,6 +34,15 @@ from vstore_explorer.selection import Selection
 
 SLOW_CHUNKS = 24  # loads above this many chunks or bytes are "longer than a moment"
 SLOW_BYTES = 64e6
+VIEW_NAMES = MappingProxyType(
+    {
+        "map": "map",
+        "timeseries": "time series",
+        "hovmoller": "latitude-time Hovmöller",
+        "hovmoller_lon": "longitude-time Hovmöller",
+    }
+)
+APPLY_ABOVE_SECONDS = 1.0  # cheap changes apply at once; costlier ones wait for 'Apply'
 NO_LIMITS = Limits(max_read_bytes=math.inf, max_memory_bytes=math.inf)
 
 
@@ -68,11 +79,20 @@ class ViewsPart(StorePart):
     needs_confirmation = param.Boolean(default=False, doc="Above the limits: load only if asked")
     code = param.String(default="", doc="The script of the current view")
     query = param.String(default="", doc="The URL query string of the current view")
-    defer = param.Callable(
+    pending = param.Boolean(default=False, doc="The view waits for 'Apply' (it takes a while)")
+    pending_text = param.String(default="Apply", doc="The Apply button's label, with the cost")
+    apply_above = param.Number(
+        default=APPLY_ABOVE_SECONDS,
+        allow_None=True,
+        bounds=(0, None),
+        doc="Loads estimated to take longer than this (seconds) wait for 'Apply'; None: never",
+    )
+    background = param.ClassSelector(
+        class_=Background,
         default=None,
         allow_None=True,
         precedence=-1,
-        doc="Runs slow loads later, so the page shows 'busy' first (set by served apps)",
+        doc="Where slow loads run, off the page's thread (served sessions set it)",
     )
     map_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
     timeseries_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
@@ -85,6 +105,8 @@ class ViewsPart(StorePart):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._stale: set[str] = set(VIEWS)
+        self._running: Ticket | None = None
+        self._planned: tuple[Any, Request] | None = None
 
     def view_selection(self, view: str, base: Selection | None = None) -> Selection:
         """The selection a view loads: the map one time step (or the time mean of the range), the
@@ -109,65 +131,120 @@ class ViewsPart(StorePart):
         """The last loaded result of ``view`` (default: the view on show)."""
         return getattr(self, f"{view or self.view}_result")
 
-    def refresh(self, *, all_views: bool = False, confirmed: bool = False) -> ViewResult | None:
-        """Cost, load (within the limits unless ``confirmed``), plot spec and code of the view."""
+    def refresh(
+        self, *, all_views: bool = False, confirmed: bool = False, applied: bool = False
+    ) -> ViewResult | None:
+        """Cost, load, plot spec and code of the view on show.
+
+        Above the limits it waits for :meth:`confirm` ('Load anyway'); above ``apply_above``
+        seconds (by the cost estimate) for :meth:`apply`; a load that is not a moment runs in the
+        ``background`` when there is one (served sessions), where a newer load cancels it."""
         if all_views:
             self._stale = set(VIEWS)
         if self.handle is None or self.variable is None:
             return None
         view = self.view
         try:
-            request = Request(self.handle, self.view_selection(view))
+            request = self._plan(self.view_selection(view))
             cost = request.cost()
         except Exception as exc:
-            self.needs_confirmation = False
+            self._stop_running()
+            self.param.update(needs_confirmation=False, pending=False)
             self._fail(exc)
             self._sync_query()
             return None
         self.cost_text = cost.summary()
+        key = (request.selection, self._store_key())
         shown = self.result(view)
-        if (
-            shown is not None
-            and shown.selection == request.selection
-            and shown.store == self._store_key()
-        ):
+        if shown is not None and (shown.selection, shown.store) == key:
+            self._stop_running()
             self._stale.discard(view)
-            self.param.update(needs_confirmation=False)
+            self.param.update(needs_confirmation=False, pending=False)
             self._clear()
             self._show_code(shown)
             return shown
+        running = self._running
+        if running is not None and running.view == view and running.key == key:
+            return None  # already loading just this
+        self._stop_running()
         try:
             check(cost, self.limits, request.ops)  # the explanation names what was asked
         except CostLimitError as exc:
             if not confirmed:
                 self._ask_confirmation(request, exc)
                 return None
-        if self.defer is not None and is_slow(cost):
-            self.param.update(
-                busy=True, progress=0, needs_confirmation=False, status=f"Loading the {view}…"
-            )
-            self.defer(lambda: self._load_if_current(view, request, confirmed))
+        wait = self.apply_above
+        if not (confirmed or applied) and wait is not None and cost.seconds() > wait:
+            self._ask_to_apply(request, cost)
+            return None
+        if self.background is not None and is_slow(cost):
+            self._load_in_background(view, request, confirmed, key)
             return None
         return self._load(view, request, confirmed)
 
-    def _load_if_current(self, view: PlotKind, request: Request, confirmed: bool) -> None:
-        """A deferred load, skipped when the user has changed the view or selection meanwhile."""
-        try:
-            current = self.view == view and self.view_selection(view) == request.selection
-        except ValueError:
-            current = False
-        if current:
-            self._load(view, request, confirmed)
-        elif self.busy:
-            self.busy = False
+    def _plan(self, selection: Selection) -> Request:
+        """The view's request, planned once: the one that waited for Apply is the one loaded."""
+        key = (selection, self._store_key())
+        planned = self._planned
+        if planned is not None and planned[0] == key:
+            return planned[1]
+        handle = self.handle
+        if handle is None:
+            raise InvalidInputError("open a store first")
+        request = Request(handle, selection)
+        self._planned = (key, request)
+        return request
+
+    def apply(self) -> ViewResult | None:
+        """Load the view on show although it takes longer than ``apply_above`` ('Apply')."""
+        return self.refresh(applied=True)
+
+    def confirm(self) -> ViewResult | None:
+        """Load the current view although it is above the limits (the confirmation step)."""
+        return self.refresh(confirmed=True)
+
+    def cancel(self) -> None:
+        """Stop the load that is running; the plot keeps showing the previous result."""
+        if self._running is None:
+            return
+        self._stop_running()
+        self.param.update(
+            pending=True,
+            status="Cancelled: the plot shows the previous selection. Press Apply to load it.",
+        )
+
+    def _stop_running(self) -> None:
+        running, self._running = self._running, None
+        if running is not None:
+            running.cancel()
+            self.param.update(busy=False, progress=0)
+
+    def _ask_to_apply(self, request: Request, cost: Cost) -> None:
+        seconds = cost.seconds()
+        self.param.update(
+            pending=True,
+            needs_confirmation=False,
+            pending_text=f"Apply ({cost.chunks:,} chunks, about {seconds:.0f} s)"
+            if seconds >= 1.5
+            else f"Apply ({cost.chunks:,} chunks)",
+            status=f"The {VIEW_NAMES[self.view]} takes about {seconds:.1f} s to load: press "
+            "Apply to load it (the plot shows the previous selection).",
+        )
+        self._clear()
+        self._lazy_code(request)
 
     def _ask_confirmation(self, request: Request, exc: CostLimitError) -> None:
         self.param.update(
             needs_confirmation=True,
+            pending=False,
             alert=f"{exc}\n\nPress 'Load anyway' (below) to read it, 'Export as script' to run it "
             "elsewhere, or narrow the selection.",
             alert_level="warning",
         )
+        self._lazy_code(request)
+
+    def _lazy_code(self, request: Request) -> None:
+        """The script of a view not loaded yet (it plots what the app would)."""
         try:
             lazy = request.lazy()
             if not isinstance(lazy, xr.DataArray):
@@ -177,38 +254,78 @@ class ViewsPart(StorePart):
         except Exception as exc2:
             self._fail(exc2)
         self._sync_query()
-        return None
 
-    def confirm(self) -> ViewResult | None:
-        """Load the current view although it is above the limits (the confirmation step)."""
-        return self.refresh(confirmed=True)
+    def _prepare(
+        self, view: PlotKind, request: Request, limits: Limits, progress: Callable[[float], None]
+    ) -> tuple[xr.DataArray, PlotSpec]:
+        """Read the view's data and make its plot spec (no state changes: runs on any thread)."""
+        data = request.load(limits, progress=progress)  # the cost shown is the one checked
+        if not isinstance(data, xr.DataArray):
+            raise InvalidInputError("the explorer plots one variable at a time")
+        empty = nothing_to_draw(data)
+        if empty is not None:
+            raise InvalidInputError(empty)
+        return data, spec(data, view, where=reduction_text(request.selection))
 
     def _load(self, view: PlotKind, request: Request, confirmed: bool) -> ViewResult | None:
         started = time.perf_counter()
-        self.param.update(busy=True, progress=0, needs_confirmation=False)
+        self.param.update(busy=True, progress=0, needs_confirmation=False, pending=False)
         try:
-            data = request.load(  # the cost shown is the one checked: planned and estimated once
-                NO_LIMITS if confirmed else self.limits, progress=self._progress
-            )
-            if not isinstance(data, xr.DataArray):
-                raise InvalidInputError("the explorer plots one variable at a time")
-            empty = nothing_to_draw(data)
-            if empty is not None:
-                raise InvalidInputError(empty)
-            plot = self._fixed_colors(
-                view, spec(data, view, where=reduction_text(request.selection))
+            prepared = self._prepare(
+                view, request, NO_LIMITS if confirmed else self.limits, self._progress
             )
         except Exception as exc:
             self._fail(exc)
             self._sync_query()
             return None
+        return self._finish(view, request, prepared, started)
+
+    def _load_in_background(
+        self, view: PlotKind, request: Request, confirmed: bool, key: Any
+    ) -> None:
+        background = self.background
+        assert background is not None
+        ticket = Ticket(view, key)
+        self._running = ticket
+        started = time.perf_counter()
+        self.param.update(
+            busy=True,
+            progress=0,
+            needs_confirmation=False,
+            pending=False,
+            status=f"Loading the {VIEW_NAMES[view]} ({request.cost().summary()})…",
+        )
+        limits = NO_LIMITS if confirmed else self.limits
+        progress = background.progress(ticket, lambda p: setattr(self, "progress", p))
+
+        def done(outcome: tuple[xr.DataArray, PlotSpec] | BaseException) -> None:
+            if self._running is not ticket:
+                return  # replaced or cancelled meanwhile
+            self._running = None
+            if isinstance(outcome, BaseException):
+                self._fail(outcome)
+                self._sync_query()
+            else:
+                self._finish(view, request, outcome, started)
+
+        background.run(ticket, lambda: self._prepare(view, request, limits, progress), done)
+
+    def _finish(
+        self,
+        view: PlotKind,
+        request: Request,
+        prepared: tuple[xr.DataArray, PlotSpec],
+        started: float,
+    ) -> ViewResult:
+        data, plot = prepared
+        plot = self._fixed_colors(view, plot)
         seconds = time.perf_counter() - started
         result = ViewResult(
             view, request.selection, data, plot, request.cost(), seconds, self._store_key(), request
         )
         self._stale.discard(view)
         self._clear()
-        self.param.update(**{f"{view}_result": result}, busy=False, progress=100)
+        self.param.update(**{f"{view}_result": result}, busy=False, progress=100, pending=False)
         self._show_code(result)
         self.status = f"{view}: {data.size:,} values in {result.seconds * 1000:.0f} ms"
         return result

@@ -75,8 +75,9 @@ class ExplorerState(SearchPart, DownloadsPart):
         if "view" in names:
             if self.view in self._stale or self.result() is None:
                 self.refresh()
-            else:  # its result is current: another view's message does not belong to it
+            else:  # its result is current: another view's message or Apply is not for it
                 self._clear()
+                self.pending = False
                 self._show_code(self.result())
 
     def view_query(self) -> ViewQuery:
