@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.plugins.paths",
     "tests.plugins.umm",
     "tests.plugins.cmr_server",
+    "tests.plugins.granule_cmr",
     "tests.plugins.demo",
     "tests.plugins.ui",
     "tests.plugins.s3_server",

@@ -6,6 +6,7 @@ The public API (imported lazily, so ``import vstore_explorer`` stays fast and ne
 - :func:`open_store` / :func:`connect` / :func:`list_versions`: open Icechunk, Kerchunk, Zarr stores
 - :class:`Selection`, :func:`subset`, :func:`cost_of`, :func:`load`: subset lazily, know the cost
 - :func:`to_code`: the same selection as a runnable script
+- :func:`to_harmony` / :func:`to_geotiff`: a NASA Harmony request script; a map as a GeoTIFF (COG)
 - :func:`build_icechunk`, :func:`append_icechunk`, :func:`build_kerchunk`: make and update stores
 - :func:`ensure_demo` / :func:`demo_link`: the embedded offline demo archive
 - :func:`explore`: the Panel explorer app
@@ -42,6 +43,8 @@ _EXPORTS = MappingProxyType(
         "cost_of": "vstore_explorer.compute",
         "load": "vstore_explorer.compute",
         "to_code": "vstore_explorer.compute",
+        "to_harmony": "vstore_explorer.harmony",
+        "to_geotiff": "vstore_explorer.geotiff",
         "Limits": "vstore_explorer.cost",
         "CostLimitError": "vstore_explorer.cost",
         "build_icechunk": "vstore_explorer.build.icechunk_store",

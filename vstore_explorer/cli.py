@@ -24,6 +24,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "search": ("vstore_explorer.catalog.cli", "search collections (CMR or a local catalog)"),
         "build": ("vstore_explorer.build.cli", "build a virtual store from granules"),
         "append": ("vstore_explorer.build.cli_append", "append granules to an Icechunk store"),
+        "update": (
+            "vstore_explorer.build.cli_update",
+            "bring a store built from CMR up to date (new, reprocessed, removed granules)",
+        ),
         "open": ("vstore_explorer.stores.cli", "open a virtual store and describe it"),
         "serve": ("vstore_explorer.app.cli", "serve the explorer dashboard"),
     }

@@ -19,6 +19,7 @@ import inspect
 import keyword
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import black
@@ -27,6 +28,9 @@ from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.literals import comment_text, identifier, literal
 from vstore_explorer.ops import KINDS, Op
 from vstore_explorer.plots import float_coords
+from vstore_explorer.plots_compare import twin_lines
+
+PLOT_HELPERS = MappingProxyType({"twin_lines": twin_lines})  # plots drawn by a package function
 
 __all__ = ["comment_text", "literal", "render_op", "render_ops", "render_script"]
 
@@ -44,8 +48,10 @@ def helper_source(fn: Callable[..., Any]) -> str:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
             node.returns = None
-            for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
-                arg.annotation = None
+            a = node.args
+            for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
+                if arg is not None:
+                    arg.annotation = None
     return ast.unparse(tree)
 
 
@@ -95,6 +101,8 @@ def _plot_call(method: str, kwargs: Mapping[str, Any], float64: tuple[str, ...] 
     if float64:
         cast = ", ".join(f'{literal(n)}: result[{literal(n)}].astype("float64")' for n in float64)
         source = f"result.assign_coords({{{cast}}})"
+    if method in PLOT_HELPERS:  # a package helper, its source inlined above
+        return f"plot = {method}({', '.join([source, *named])})"
     return f"plot = {source}.hvplot.{method}({', '.join(named)})"
 
 
@@ -145,6 +153,8 @@ def render_script(
         imports.append("import hvplot.xarray  # noqa: F401")
     parts.append("\n".join(imports))
     helpers = dict.fromkeys(fn for op in ops for fn in KINDS[op.name].helpers)
+    if plot is not None and isinstance(plot, tuple | list) and plot[0] in PLOT_HELPERS:
+        helpers[PLOT_HELPERS[plot[0]]] = None
     if helpers:
         parts.append("\n\n".join(helper_source(fn) for fn in helpers))
     parts.append(str(open_code).strip())

@@ -342,6 +342,7 @@ def to_code(
 
     ``plot`` adds an hvplot call: ``(method, options)`` e.g. from :func:`vstore_explorer.plots.spec`;
     ``coastlines=True`` overlays the packaged coastlines on a map, as ``plots.render`` does.
+    To have NASA Harmony subset the collection instead, see :func:`vstore_explorer.harmony.to_harmony`.
 
     Example:
         >>> sel = Selection(variables=("analysed_sst",), point=(-40.0, 35.0))

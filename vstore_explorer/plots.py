@@ -59,6 +59,7 @@ __all__ = [
     "longitude_text",
     "map_spec",
     "nothing_to_draw",
+    "plot_call",
     "reduction_text",
     "render",
     "robust_range",
@@ -68,7 +69,7 @@ __all__ = [
 if TYPE_CHECKING:
     import holoviews as hv
 
-PlotKind = Literal["map", "timeseries", "hovmoller", "hovmoller_lon"]
+PlotKind = Literal["map", "timeseries", "hovmoller", "hovmoller_lon", "scatter"]
 KINDS: tuple[str, ...] = get_args(PlotKind)
 PlotSpec = tuple[str, dict[str, Any]]
 
@@ -169,13 +170,16 @@ def _two_steps(da: xr.DataArray, time: str, kind: str) -> None:
         )
 
 
-def nothing_to_draw(da: xr.DataArray) -> str | None:
+def nothing_to_draw(da: xr.DataArray | xr.Dataset) -> str | None:
     """Why a loaded array cannot draw (no value, or every value missing), or ``None``.
 
     Example:
         >>> nothing_to_draw(xr.DataArray([np.nan, np.nan], dims="x", name="sst"))[:38]
         "every value of 'sst' in this selection"
     """
+    if isinstance(da, xr.Dataset):  # a comparison: each of its variables must draw
+        reasons = (nothing_to_draw(da[name]) for name in da.data_vars)
+        return next((r for r in reasons if r is not None), None)
     if not in_memory(da) or not np.issubdtype(da.dtype, np.number):
         return None
     if da.size == 0:
@@ -282,7 +286,7 @@ _SPECS = MappingProxyType(
 
 
 def spec(
-    da: xr.DataArray, kind: PlotKind, *, tiles: str | None = None, where: str = ""
+    da: xr.DataArray | xr.Dataset, kind: PlotKind, *, tiles: str | None = None, where: str = ""
 ) -> PlotSpec:
     """``(hvplot method, keyword arguments)`` for a map, time series or Hovmöller of ``da``.
 
@@ -295,13 +299,24 @@ def spec(
     Raises:
         ValueError: an unknown kind, or an array of the wrong shape for it.
     """
-    if not isinstance(da, xr.DataArray):
-        raise InvalidInputError(
-            f"plots need an xarray DataArray (one variable), got {type(da).__name__}"
-        )
-    if kind not in _SPECS:
+    from vstore_explorer import plots_compare
+
+    if kind not in KINDS:
         raise InvalidInputError(f"plot kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    method, kwargs = _SPECS[kind](da)
+    if isinstance(da, xr.Dataset) and kind in ("timeseries", "scatter"):
+        method, kwargs = (
+            plots_compare.twin_spec(da, timeseries_spec)
+            if kind == "timeseries"
+            else plots_compare.scatter_spec(da)
+        )
+    elif kind == "scatter":
+        raise InvalidInputError("a scatter compares two variables: pick one to compare with")
+    elif not isinstance(da, xr.DataArray):
+        raise InvalidInputError(
+            f"a {kind} plots one variable (an xarray DataArray), got {type(da).__name__}"
+        )
+    else:
+        method, kwargs = _SPECS[kind](da)
     if where:  # what the selection reduced, e.g. reduction_text(selection)
         kwargs["title"] = ", ".join(p for p in (kwargs.get("title", ""), str(where)) if p)
     if tiles is not None:
@@ -327,13 +342,23 @@ def render(
     import hvplot.xarray  # noqa: F401  (registers the .hvplot accessor)
 
     method, kwargs = plot if plot is not None else spec(da, kind, tiles=tiles)
-    obj = getattr(drawable(da, (method, kwargs)).hvplot, method)(**kwargs)
+    obj = plot_call(drawable(da, (method, kwargs)), method, kwargs)
     if kind == "map" and coastline and "tiles" not in kwargs:
         obj = obj * coastline_overlay(da, kwargs)
     return obj
 
 
-def drawable(da: xr.DataArray, plot: tuple[str, Mapping[str, Any]]) -> xr.DataArray:
+def plot_call(data: Any, method: str, kwargs: Mapping[str, Any]) -> Any:
+    """``data.hvplot.<method>(**kwargs)``, or a plot helper of the package (:data:`PLOT_HELPERS`,
+    whose source the exported script carries) called on ``data``."""
+    from vstore_explorer.plots_compare import twin_lines
+
+    if method == "twin_lines":
+        return twin_lines(data, **kwargs)
+    return getattr(data.hvplot, method)(**kwargs)
+
+
+def drawable(da: Any, plot: tuple[str, Mapping[str, Any]]) -> Any:
     """``da`` as a plot draws it: a map on float64 coordinates (:func:`float_coords`)."""
     names = float_coords(plot)
     return da.assign_coords({n: da[n].astype("float64") for n in names}) if names else da
@@ -365,7 +390,7 @@ def coastline_overlay(da: xr.DataArray, kwargs: Mapping[str, Any]) -> hv.Path:
     return coastline(convention_of(da[x].values), kdims=(x, y))
 
 
-def frame(da: xr.DataArray, kwargs: Mapping[str, Any]) -> xr.DataArray:
+def frame(da: xr.DataArray | xr.Dataset, kwargs: Mapping[str, Any]) -> Any:
     """``da`` without the size-1 dimensions the plot does not use (one map frame).
 
     ``hvplot`` turns such dimensions into a one-value slider; the app draws the frame itself.

@@ -14,7 +14,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from functools import cache, partial
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlparse
 
 import holoviews as hv
 import hvplot.xarray  # noqa: F401  (the .hvplot accessor)
@@ -24,7 +26,7 @@ import xarray as xr
 
 from vstore_explorer.app.state import ExplorerState, ViewResult
 from vstore_explorer.coastlines import coastline, convention_of
-from vstore_explorer.plots import drawable, frame
+from vstore_explorer.plots import drawable, frame, plot_call
 
 MARK_PARAMS = ("where", "west", "south", "east", "north", "lon", "lat")
 
@@ -141,7 +143,9 @@ class LivePlot:
             rasterized = bool(kwargs.get("rasterize"))
             extent = (kwargs.get("xlim"), kwargs.get("ylim"))
             return (method, x, y, rasterized, convention_of(result.data[x]), result.store, extent)
-        return (method, x, y, bool(kwargs.get("rasterize")), result.data.name)
+        data = result.data
+        names = tuple(data.data_vars) if isinstance(data, xr.Dataset) else (data.name,)
+        return (method, x, y, bool(kwargs.get("rasterize")), names)
 
     def update(self, result: ViewResult | None) -> bool:
         """Show ``result``; returns True when :attr:`object` was rebuilt (else updated in place)."""
@@ -179,10 +183,11 @@ class LivePlot:
         method, kwargs = result.plot
         options = {k: v for k, v in kwargs.items() if k != "rasterize"}
         data = drawable(frame(result.data, kwargs), result.plot)
-        element = getattr(data.hvplot, method)(**options)
+        element = plot_call(data, method, options)
+        hooks = [partial(_save_as, png_stem(result))]  # the toolbar's save: a named PNG
         if "clabel" in kwargs:  # in-place updates keep the first colour bar title otherwise
-            element = element.opts(hooks=[partial(_colorbar_title, str(kwargs["clabel"]))])
-        return element
+            hooks.append(partial(_colorbar_title, str(kwargs["clabel"])))
+        return element.opts(hooks=hooks)
 
     def _draw(self, data: ViewResult) -> Any:
         return self.element(data)
@@ -196,8 +201,12 @@ class LivePlot:
             # updated with each result shown in place (rasterize drops the element's options)
             look = raster_options(kwargs)
             self.look = Look(options=look)
-            shown = rasterize(self.dynamic).apply.opts(
-                **{k: self.look.param["options"].rx()[k] for k in look}  # reactive per key
+            shown = (
+                rasterize(self.dynamic)
+                .apply.opts(
+                    **{k: self.look.param["options"].rx()[k] for k in look}  # reactive per key
+                )
+                .opts(hooks=[partial(_save_as, png_stem(result))])
             )
         if self.view != "map":
             return shown.opts(framewise=True)
@@ -284,6 +293,28 @@ def _degrees(value: float) -> float:
     """A clicked coordinate without the browser's float32 noise (-39.99998474121094 -> -40.0):
     4 decimals (about 10 m) keep the code pane and the URL readable."""
     return round(float(value), 4)
+
+
+def png_stem(result: ViewResult) -> str:
+    """The name the toolbar's save tool gives the PNG: ``<store>_<variables>_<view>``.
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> png_stem(NS(store=("file:///d/sst.icechunk",), data=NS(name="sst"), view="map"))
+        'sst_sst_map'
+    """
+    store = PurePosixPath(urlparse(result.store[0]).path).stem if result.store else "vstore"
+    data = result.data
+    names = list(data.data_vars) if isinstance(data, xr.Dataset) else [data.name]
+    stem = "_".join(str(p) for p in (store, *names, result.view) if p)
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem)
+
+
+def _save_as(stem: str, plot: Any, element: Any) -> None:
+    """Name the save tool's file (without a name, Bokeh asks with a prompt each time)."""
+    for tool in getattr(plot.state, "tools", ()):
+        if type(tool).__name__ == "SaveTool" and tool.filename != stem:
+            tool.filename = stem
 
 
 def _colorbar_title(title: str, plot: Any, element: Any) -> None:

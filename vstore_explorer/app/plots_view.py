@@ -23,6 +23,7 @@ VIEW_TITLES = MappingProxyType(
         "timeseries": "Time series",
         "hovmoller": "Hovmöller (latitude)",
         "hovmoller_lon": "Hovmöller (longitude)",
+        "scatter": "Scatter",
     }
 )
 
@@ -97,6 +98,7 @@ class PlotsView(Viewer):
             (VIEW_TITLES["timeseries"], self.frames["timeseries"]),
             (VIEW_TITLES["hovmoller"], self.frames["hovmoller"]),
             (VIEW_TITLES["hovmoller_lon"], self.frames["hovmoller_lon"]),
+            (VIEW_TITLES["scatter"], self.frames["scatter"]),
             active=list(VIEWS).index(s.view),
             dynamic=True,
             css_classes=_css("plots"),

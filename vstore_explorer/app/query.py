@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from vstore_explorer.app.state.session import ExplorerState
     from vstore_explorer.plots import PlotKind
 
-VIEWS: tuple[PlotKind, ...] = ("map", "timeseries", "hovmoller", "hovmoller_lon")
+VIEWS: tuple[PlotKind, ...] = ("map", "timeseries", "hovmoller", "hovmoller_lon", "scatter")
 APP_KEYS: tuple[str, ...] = ("collection", "store", "version", "group", "view", "t")
 VERSION_KINDS: tuple[str, ...] = ("branch", "tag", "snapshot")
 
@@ -177,6 +177,7 @@ def _apply_selection(state: ExplorerState, q: ViewQuery) -> bool:
     updates: dict[str, Any] = {}
     if sel.variables:
         updates["variable"] = sel.variables[0]
+        updates["compare"] = sel.variables[1] if len(sel.variables) > 1 else None
     if sel.time is not None and times:
         start, end = sel.time
         updates["time_start"] = _at_or_after(times, start) if start else times[0]

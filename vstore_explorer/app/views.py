@@ -193,6 +193,11 @@ class SubsetView(Viewer):
         self.variable = pn.widgets.Select.from_param(
             s.param.variable, label="Variable", css_classes=_css("variable")
         )
+        self.compare = pn.widgets.Select.from_param(
+            s.param.compare,
+            label="Compare with (series' 2nd axis, scatter)",
+            css_classes=_css("compare"),
+        )
         self.time_start = pn.widgets.Select.from_param(
             s.param.time_start, label="From", width=HALF, css_classes=_css("time-start")
         )
@@ -251,6 +256,7 @@ class SubsetView(Viewer):
         return pn.Column(
             "### Subset",
             self.variable,
+            self.compare,
             pn.Row(self.time_start, self.time_end),
             self.where,
             pn.Row(*self.box.values()),

@@ -2,6 +2,8 @@
 
 Example:
     $ vstore-explorer build data/*.nc4 --store gldas.icechunk --tag v1
+    $ vstore-explorer build --collection GLDAS_NOAH025_3H --temporal 2024-01-01,2024-01-31 \
+          --store s3://bucket/gldas.icechunk --region us-west-2 --umm-out related_url.json
     $ vstore-explorer build data/*.nc --kerchunk refs.json
     $ vstore-explorer build 3B-HHR*.HDF5 --group Grid --store imerg.icechunk
     $ vstore-explorer build SMAP_L4*.h5 --group Geophysical_Data --time-from coord:/time --store smap.icechunk
@@ -17,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from vstore_explorer.build.cli_cmr import add_cmr_arguments, run_from_cmr
 from vstore_explorer.build.executors import PARALLEL_NAMES, Parallel, dask_client
 from vstore_explorer.build.parsers import PARSER_CHOICES
 from vstore_explorer.errors import InvalidInputError
@@ -163,9 +166,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tag", help="tag the new snapshot")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing store")
     add_change_check_argument(parser)
+    add_cmr_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.collection:
+        return run_from_cmr(args)
+    for flag in ("temporal", "bbox", "cmr", "umm_out"):
+        if getattr(args, flag) is not None:
+            raise InvalidInputError(f"--{flag.replace('_', '-')} needs --collection")
     sources = sources_from(args)
     access = access_from(args)
     with parallel_from(args) as parallel:

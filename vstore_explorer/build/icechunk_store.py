@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,7 @@ def build_icechunk(
     time_from: str | None = None,
     parallel: Parallel = None,
     verify: bool = True,
+    metadata: Mapping[str, Any] | Callable[[GranulePlan], Mapping[str, Any]] | None = None,
 ) -> StoreUpdate:
     """Create an Icechunk repository holding a virtual dataset of ``sources`` along ``dim``.
 
@@ -126,6 +127,9 @@ def build_icechunk(
             direct reads before committing (default).
         check_changes: reads refuse a granule modified after it was read here (see
             :func:`change_check_time`); ``False`` lets granules be rewritten in place.
+        metadata: extra entries recorded in the commit's ``vstore_explorer`` metadata beside
+            the layout, or a function of the planned granules returning them
+            (``build_from_cmr`` records its CMR search and granules there).
 
     Example:
         >>> update = build_icechunk(["/data/g1.nc4", "/data/g2.nc4"], "/stores/gldas.icechunk",
@@ -177,7 +181,9 @@ def build_icechunk(
         with commit_lock(build_url):
             snapshot = session.commit(
                 message or f"build: {len(plan.granules)} granule(s) along {dim}",
-                metadata=layout_metadata(layout, len(plan.granules)),
+                metadata=layout_metadata(
+                    layout, len(plan.granules), metadata(plan) if callable(metadata) else metadata
+                ),
             )
         if tag:
             repo.create_tag(tag, snapshot)

@@ -56,10 +56,15 @@ def container_prefix_url(prefix: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def layout_metadata(layout: Layout, granules: int) -> dict[str, Any]:
-    """Commit metadata recording how the granules were read (for later appends and updates)."""
+def layout_metadata(
+    layout: Layout, granules: int, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Commit metadata recording how the granules were read (for later appends and updates);
+    ``extra`` entries (e.g. ``{"cmr": ...}``, the CMR search a store was built from) are added
+    beside the layout."""
     return {
         METADATA_KEY: {
+            **(extra or {}),
             "layout": {
                 "parser": layout.parser,
                 "groups": list(layout.groups),

@@ -379,6 +379,7 @@ def virtualize_granules(
     done = {s.url: s for s in sources if isinstance(s, VirtualGranule)}
     todo = [u for u in urls if u not in done]
     if todo:
+        _import_parsers()
         results = run_all(
             virtualize_one,
             todo,
@@ -391,6 +392,14 @@ def virtualize_granules(
         done.update(zip(todo, results, strict=True))
     by_url = {g.url: g for g in done.values()}
     return [by_url.get(u) or done[u] for u in urls]
+
+
+def _import_parsers() -> None:
+    """Import every parser module here, once, before worker threads do: threads importing
+    ``virtualizarr.parsers`` and ``virtualizarr.parsers.dmrpp`` at the same moment can hit
+    Python's import deadlock detection (``_DeadlockError``) on a first build."""
+    import virtualizarr.parsers
+    import virtualizarr.parsers.dmrpp  # noqa: F401
 
 
 def sort_and_check_times(granules: Sequence[VirtualGranule], dim: str) -> list[VirtualGranule]:

@@ -42,10 +42,13 @@ class DownloadsPart(ViewsPart):
             self._fail("load the time series first (the Time series tab)", "info")
             return None
         data = shown.data
+        ds = data.to_dataset(name=str(data.name)) if isinstance(data, xr.DataArray) else data
         header = [f"# {k}: {v}" for k, v in shown.request.provenance().items()]
-        units = data.attrs.get("units", "")
-        header.append(f"# {data.name}: {data.attrs.get('long_name', data.name)} ({units})")
-        frame = data.to_dataframe(name=str(data.name))[[str(data.name)]]
+        names = [str(name) for name in ds.data_vars]
+        for name in names:
+            attrs = ds[name].attrs
+            header.append(f"# {name}: {attrs.get('long_name', name)} ({attrs.get('units', '')})")
+        frame = ds.to_dataframe()[names]
         return "\n".join(header) + "\n" + frame.to_csv(lineterminator="\n")
 
     def download_name(self, suffix: str, view: str | None = None) -> str:

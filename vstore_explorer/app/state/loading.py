@@ -40,8 +40,10 @@ VIEW_NAMES = MappingProxyType(
         "timeseries": "time series",
         "hovmoller": "latitude-time Hovmöller",
         "hovmoller_lon": "longitude-time Hovmöller",
+        "scatter": "scatter",
     }
 )
+COMPARING = frozenset({"timeseries", "scatter"})  # views that plot two variables, when asked
 APPLY_ABOVE_SECONDS = 1.0  # cheap changes apply at once; costlier ones wait for 'Apply'
 NO_LIMITS = Limits(max_read_bytes=math.inf, max_memory_bytes=math.inf)
 
@@ -52,7 +54,8 @@ class ViewResult:
 
     view: str
     selection: Selection
-    data: xr.DataArray
+    data: xr.DataArray | xr.Dataset
+    """One variable; two (a Dataset) for a comparison (twin-axis series, scatter)."""
     plot: PlotSpec
     cost: Cost
     seconds: float
@@ -98,6 +101,7 @@ class ViewsPart(StorePart):
     timeseries_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
     hovmoller_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
     hovmoller_lon_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
+    scatter_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
 
     limits: Limits
     view_query: Callable[[], Any]
@@ -113,6 +117,10 @@ class ViewsPart(StorePart):
         series a point or an area mean, the Hovmöllers a zonal (latitude-time) or meridional
         (longitude-time) mean."""
         base = base if base is not None else self.selection()
+        if view == "scatter":  # the map's cells, one variable against the other
+            return self.view_selection("map", base).replace(variables=base.variables)
+        if view not in ("timeseries",):  # one variable (a comparison is the series' and scatter's)
+            base = base.replace(variables=base.variables[:1])
         if view == "map":
             if self.map_mean:  # the mean over the time range (Giovanni's time-averaged map)
                 return base.replace(point=None, reduction="time_mean")
@@ -247,8 +255,8 @@ class ViewsPart(StorePart):
         """The script of a view not loaded yet (it plots what the app would)."""
         try:
             lazy = request.lazy()
-            if not isinstance(lazy, xr.DataArray):
-                raise InvalidInputError("the explorer plots one variable at a time")
+            if not isinstance(lazy, xr.DataArray) and self.view not in COMPARING:
+                raise InvalidInputError(f"the {VIEW_NAMES[self.view]} plots one variable at a time")
             plot = spec(lazy, self.view, where=reduction_text(request.selection))
             self.code = request.code(plot, coastlines=self._coastlines(self.view))
         except Exception as exc2:
@@ -257,11 +265,11 @@ class ViewsPart(StorePart):
 
     def _prepare(
         self, view: PlotKind, request: Request, limits: Limits, progress: Callable[[float], None]
-    ) -> tuple[xr.DataArray, PlotSpec]:
+    ) -> tuple[xr.DataArray | xr.Dataset, PlotSpec]:
         """Read the view's data and make its plot spec (no state changes: runs on any thread)."""
         data = request.load(limits, progress=progress)  # the cost shown is the one checked
-        if not isinstance(data, xr.DataArray):
-            raise InvalidInputError("the explorer plots one variable at a time")
+        if not isinstance(data, xr.DataArray) and view not in COMPARING:
+            raise InvalidInputError(f"the {VIEW_NAMES[view]} plots one variable at a time")
         empty = nothing_to_draw(data)
         if empty is not None:
             raise InvalidInputError(empty)
@@ -298,7 +306,7 @@ class ViewsPart(StorePart):
         limits = NO_LIMITS if confirmed else self.limits
         progress = background.progress(ticket, lambda p: setattr(self, "progress", p))
 
-        def done(outcome: tuple[xr.DataArray, PlotSpec] | BaseException) -> None:
+        def done(outcome: tuple[xr.DataArray | xr.Dataset, PlotSpec] | BaseException) -> None:
             if self._running is not ticket:
                 return  # replaced or cancelled meanwhile
             self._running = None
@@ -314,7 +322,7 @@ class ViewsPart(StorePart):
         self,
         view: PlotKind,
         request: Request,
-        prepared: tuple[xr.DataArray, PlotSpec],
+        prepared: tuple[xr.DataArray | xr.Dataset, PlotSpec],
         started: float,
     ) -> ViewResult:
         data, plot = prepared
@@ -327,7 +335,8 @@ class ViewsPart(StorePart):
         self._clear()
         self.param.update(**{f"{view}_result": result}, busy=False, progress=100, pending=False)
         self._show_code(result)
-        self.status = f"{view}: {data.size:,} values in {result.seconds * 1000:.0f} ms"
+        values = data.size if isinstance(data, xr.DataArray) else sum(v.size for v in data.values())
+        self.status = f"{view}: {values:,} values in {result.seconds * 1000:.0f} ms"
         return result
 
     def _fixed_colors(self, view: str, plot: PlotSpec) -> PlotSpec:

@@ -29,6 +29,7 @@ from vstore_explorer.stores.open import Credentials
 
 OPENING = frozenset({"store", "version", "group"})
 RESHAPING = frozenset({*SUBSET_PARAMS, "handle"})
+ON_THE_MAP = frozenset({"map", "scatter"})  # views of the map's time step (or time mean)
 
 
 class ExplorerState(SearchPart, DownloadsPart):
@@ -66,8 +67,8 @@ class ExplorerState(SearchPart, DownloadsPart):
             self.refresh(all_views=True)
             return
         if names & {"map_time", "map_mean"}:
-            self._stale.add("map")
-            if self.view == "map":
+            self._stale |= ON_THE_MAP
+            if self.view in ON_THE_MAP:
                 self.refresh()
             else:
                 self._sync_query()

@@ -30,6 +30,7 @@ from vstore_explorer.stores.open import StoreHandle
 
 SUBSET_PARAMS = (
     "variable",
+    "compare",
     "time_start",
     "time_end",
     "where",
@@ -59,6 +60,13 @@ class SubsetPart(MessagesPart):
     """The subset parameters, the axes and time steps of the open store."""
 
     variable: str | None = selector(default=None, objects=[], allow_None=True)
+    compare: str | None = selector(
+        default=None,
+        objects=[None],
+        allow_None=True,
+        label="Compare with",
+        doc="A second variable: on the time series' second axis, and the scatter's y",
+    )
     time_start: str | None = selector(default=None, objects=[], allow_None=True, label="From")
     time_end: str | None = selector(default=None, objects=[], allow_None=True, label="To")
     where: str = selector(
@@ -120,8 +128,9 @@ class SubsetPart(MessagesPart):
                     "the point needs a longitude and a latitude (or tap the map)"
                 )
             point = (self.lon, self.lat)
+        compare = self.compare if self.compare not in (None, self.variable) else None
         return Selection(
-            variables=(self.variable,),
+            variables=(self.variable,) if compare is None else (self.variable, compare),
             time=time_range,
             bbox=bbox,
             point=point,
@@ -165,10 +174,13 @@ class SubsetPart(MessagesPart):
         keep = same and variable in variables
         self.axes, self.times = axes, times
         self.param.variable.objects = variables
+        compare = self.compare if same and self.compare in variables else None
+        self.param.compare.objects = {"(none)": None, **{v: v for v in variables}}
         self.param.time_start.objects = times
         self.param.time_end.objects = times
         updates: dict[str, Any] = {
             "variable": variable if keep else self._default_variable(ds, variables),
+            "compare": compare,
             "time_start": _within(times, start, first=True) if keep else None,
             "time_end": _within(times, end, first=False) if keep else None,
         }
