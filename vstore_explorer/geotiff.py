@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import black
@@ -41,7 +42,9 @@ from vstore_explorer.projection import crs_text
 
 GEOGRAPHIC = "EPSG:4326"
 """The CRS of a 1-D latitude/longitude grid (WGS 84, longitude east, latitude north)."""
-_METRES = frozenset({"m", "metre", "meter", "metres", "meters"})
+_LENGTHS = MappingProxyType(
+    {"m": 1.0, "metre": 1.0, "meter": 1.0, "metres": 1.0, "meters": 1.0, "km": 1000.0}
+)
 _PROJECTED_NAMES = (("x", "projection_x_coordinate"), ("y", "projection_y_coordinate"))
 _SWATH = (
     "a GeoTIFF needs a regular grid (1-D latitude/longitude or projected x/y), but {what}; "
@@ -69,11 +72,14 @@ def regular_step(values: Any) -> Any:
     return float(step)
 
 
-def map_layout(data: Any, x: Any = None, y: Any = None, crs: Any = "EPSG:4326") -> Any:
+def map_layout(
+    data: Any, x: Any = None, y: Any = None, crs: Any = "EPSG:4326", xy_scale: Any = 1.0
+) -> Any:
     """The map laid out for a GeoTIFF: 2-D ``(y, x)`` (size-1 dimensions dropped), regular,
     north-up and west to east, longitudes in -180..180 when that keeps a geographic grid regular
-    (else 0..360), with its CRS, nodata (NaN; an integer map's fill value), and only
-    ``long_name`` (else the variable name), ``standard_name`` and ``units`` as attributes.
+    (else 0..360), x/y times ``xy_scale`` (km to the CRS's metres), with its CRS, nodata (NaN;
+    an integer map's fill value), and only ``long_name`` (else the variable name),
+    ``standard_name`` and ``units`` as attributes.
 
     Raises:
         ValueError: not one 2-D field, or an irregular grid (the message says what to do).
@@ -98,6 +104,8 @@ def map_layout(data: Any, x: Any = None, y: Any = None, crs: Any = "EPSG:4326") 
                 "regrid it first (e.g. with pyresample or xESMF) or download it as NetCDF"
             )
     data = data.transpose(y, x).reset_coords(drop=True)
+    if xy_scale != 1.0:
+        data = data.assign_coords({x: data[x] * xy_scale, y: data[y] * xy_scale})
     if pyproj.CRS.from_user_input(crs).is_geographic:
         lon = np.asarray(data[x].values, dtype="float64")
         for wrapped in ((lon + 180.0) % 360.0 - 180.0, lon % 360.0):
@@ -131,18 +139,26 @@ def map_layout(data: Any, x: Any = None, y: Any = None, crs: Any = "EPSG:4326") 
     return data.rio.write_nodata(nodata, encoded=False)
 
 
-def write_cog(data: Any, target: Any, x: Any = None, y: Any = None, crs: Any = "EPSG:4326") -> None:
+def write_cog(
+    data: Any,
+    target: Any,
+    x: Any = None,
+    y: Any = None,
+    crs: Any = "EPSG:4326",
+    xy_scale: Any = 1.0,
+) -> None:
     """Write the map (laid out by :func:`map_layout`) as a DEFLATE Cloud-Optimized GeoTIFF to
     ``target``, a path or a binary file object; ``units`` is also the band's tag."""
-    ready = map_layout(data, x, y, crs)
+    ready = map_layout(data, x, y, crs, xy_scale)
     units = ready.attrs.get("units")
     band_tags = [{"units": units}] if units else []
     ready.rio.to_raster(target, driver="COG", compress="DEFLATE", tags={"band_tags": band_tags})
 
 
-def _projected_dims(data: xr.DataArray) -> tuple[str, str] | None:
-    """``(x, y)``: 1-D projected coordinates in metres (CF ``standard_name`` or ``axis``)."""
-    found: dict[str, str] = {}
+def _projected_dims(data: xr.DataArray) -> tuple[str, str, float] | None:
+    """``(x, y, metres per unit)``: 1-D projected coordinates in a length unit (CF
+    ``standard_name`` or ``axis``)."""
+    found: dict[str, tuple[str, float]] = {}
     for dim in data.dims:
         coord = data.coords.get(dim)
         if coord is None or coord.dims != (dim,) or not isinstance(dim, str):
@@ -151,9 +167,11 @@ def _projected_dims(data: xr.DataArray) -> tuple[str, str] | None:
         axis = str(coord.attrs.get("axis", "")).lower()
         units = str(coord.attrs.get("units", "")).strip().lower()
         for kind, name in _PROJECTED_NAMES:
-            if (standard == name or axis == kind) and units in _METRES:
-                found.setdefault(kind, dim)
-    return (found["x"], found["y"]) if set(found) == {"x", "y"} else None
+            if (standard == name or axis == kind) and units in _LENGTHS:
+                found.setdefault(kind, (dim, _LENGTHS[units]))
+    if set(found) != {"x", "y"}:
+        return None
+    return found["x"][0], found["y"][0], found["x"][1]
 
 
 def _crs_of(data: xr.DataArray, crs: str | Mapping[str, Any] | None) -> str | None:
@@ -188,8 +206,9 @@ def _wkt(attrs: Mapping[str, Any]) -> Any:
 
 def geotiff_options(
     data: xr.DataArray, *, crs: str | Mapping[str, Any] | None = None
-) -> dict[str, str]:
-    """The grid of a map as :func:`write_cog` takes it: ``{"x": ..., "y": ..., "crs": ...}``.
+) -> dict[str, Any]:
+    """The grid of a map as :func:`write_cog` takes it: ``{"x": ..., "y": ..., "crs": ...}``
+    (and ``"xy_scale": 1000.0`` for projected x/y in km).
 
     ``crs`` is needed for a projected x/y map whose grid mapping is not one of its coordinates
     (as the explorer's maps are): its text, the grid-mapping variable's attributes, or
@@ -223,7 +242,7 @@ def geotiff_options(
                 "no CRS: pass crs= (the grid mapping's attributes or CRS text, or "
                 "geotiff.grid_crs(request.ops))"
             )
-        x, y = projected
+        x, y, scale = projected
     else:
         axes = find_axes(data)
         if axes.grid == "curvilinear":
@@ -241,7 +260,10 @@ def geotiff_options(
             f"a GeoTIFF map is one 2-D field, but this also has {others}; select one time step "
             "(and level), or a time mean (reduction='time_mean')"
         )
-    return {"x": str(x), "y": str(y), "crs": known}
+    options: dict[str, Any] = {"x": str(x), "y": str(y), "crs": known}
+    if projected is not None and scale != 1.0:
+        options["xy_scale"] = scale
+    return options
 
 
 def grid_crs(ops: Iterable[Op]) -> str | None:
@@ -281,7 +303,12 @@ def to_geotiff(data: xr.DataArray, *, crs: str | Mapping[str, Any] | None = None
 
 
 def geotiff_code(
-    path: str = "map.tif", *, x: str | None = None, y: str | None = None, crs: str = GEOGRAPHIC
+    path: str = "map.tif",
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    crs: str = GEOGRAPHIC,
+    xy_scale: float = 1.0,
 ) -> str:
     """The lines an exported script appends to write its ``result`` as :func:`to_geotiff` does:
     the source of :func:`write_cog` and its helpers, then the call (formatted with black).
@@ -299,6 +326,8 @@ def geotiff_code(
     helpers = "\n\n".join(helper_source(fn) for fn in (regular_step, map_layout, write_cog))
     named = [f"{key}={literal(value)}" for key, value in (("x", x), ("y", y)) if value]
     named.append(f"crs={literal(crs)}")
+    if xy_scale != 1.0:
+        named.append(f"xy_scale={literal(float(xy_scale))}")
     call = f"write_cog(result, {literal(path)}, {', '.join(named)})"
     comment = "# the map as a Cloud-Optimized GeoTIFF (north-up, -180..180, nodata, units)"
     source = f"{helpers}\n\n{comment}\n{call}\n"

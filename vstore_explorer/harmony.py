@@ -129,7 +129,14 @@ def _as_datetime(value: Any) -> datetime:
 def time_bounds(ds: xr.Dataset, sel: Selection, axes: Axes) -> tuple[datetime, datetime] | None:
     """``(start, stop)`` asked of Harmony: the selection's time range (partial dates cover their
     whole period), its open ends and no range at all the store's first and last steps; ``None``
-    for a store without a decoded time axis. A single instant becomes one second long."""
+    for a store without a decoded time axis. A single instant becomes one second long.
+
+    Example:
+        >>> ds = xr.Dataset(coords={"time": pd.date_range("2024-01-01T12:00", periods=40)})
+        >>> start, stop = time_bounds(ds, Selection(time=("2024-02", None)), find_axes(ds))
+        >>> start.isoformat(), stop.isoformat()
+        ('2024-02-01T00:00:00', '2024-02-09T12:00:00')
+    """
     if axes.time is None:
         return None
     index = ds.indexes[axes.time]
@@ -165,7 +172,13 @@ def harmony_box(
     ds: xr.Dataset, sel: Selection, axes: Axes
 ) -> tuple[float, float, float, float] | None:
     """``(west, south, east, north)`` in -180..180 for Harmony's ``BBox``: the selection's box,
-    or a point's small box (see the module's notes); ``None`` without either."""
+    or a point's small box (see the module's notes); ``None`` without either.
+
+    Example:
+        >>> ds = xr.Dataset(coords={"lat": [0.0, 0.5, 1.0], "lon": [359.0, 359.5]})
+        >>> harmony_box(ds, Selection(point=(359.5, 0.5)), find_axes(ds))
+        (-1.0, 0.0, 0.0, 1.0)
+    """
     if sel.bbox is not None:
         west, south, east, north = sel.bbox
         if bbox_width(west, east) >= 360.0:
@@ -251,6 +264,13 @@ def harmony_script(
 
     Raises:
         InvalidInputError: a bad concept id, a selection that does not apply to ``ds``.
+
+    Example:
+        >>> ds = xr.Dataset({"t": (("lat", "lon"), np.zeros((2, 2)))},
+        ...                 coords={"lat": [0.0, 1.0], "lon": [10.0, 11.0]})
+        >>> script = harmony_script(ds, Selection(variables=("t",)), "C1-DEMO")
+        >>> "spatial" in script, "temporal" in script, 'variables=["t"]' in script
+        (False, False, True)
     """
     concept_id = concept_id_of(collection)
     plan_ops = tuple(plan(ds, sel) if ops is None else ops)

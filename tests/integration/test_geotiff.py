@@ -255,6 +255,16 @@ def test_a_projected_ease2_grid_with_the_crs_of_the_plan() -> None:
             lambda px, py: swe.sel(x=px, y=py, method="nearest"),
             [(-1.3e6, 0.8e6), (0.1e6, -0.1e6), (1.4e6, -0.9e6)],
         )
+    # the same grid in km (the CRS is in metres): scaled by the layout, the same georeferencing
+    km = {"standard_name": "projection_x_coordinate", "units": "km"}
+    in_km = ds.assign_coords(
+        x=("x", x / 1000, km), y=("y", y / 1000, {**km, "standard_name": "projection_y_coordinate"})
+    )
+    swe_km = execute(in_km, plan(in_km, vx.Selection(variables=("swe",), reduction="time_mean")))
+    assert geotiff_options(swe_km, crs=crs)["xy_scale"] == 1000.0
+    with opened(vx.to_geotiff(swe_km, crs=crs)) as src:
+        check_grid(src, x, y)
+        np.testing.assert_array_equal(src.read(1), swe.values)
 
 
 def test_a_swath_and_a_time_series_are_refused() -> None:

@@ -141,6 +141,13 @@ def choose(page: Any, name: str, value: str) -> None:
     page.locator(f".vx-{name} select").select_option(value)
 
 
+def show_search(page: Any) -> None:
+    """Unfold the search card (folded when the app opens on a collection)."""
+    if not page.locator(".vx-keyword input").is_visible():
+        page.locator(".vx-search-header").first.click()
+        page.locator(".vx-keyword input").wait_for(state="visible", timeout=TIMEOUT_MS)
+
+
 def type_number(page: Any, name: str, value: float) -> None:
     """Type a number into the numeric input ``.vx-<name>`` and press Enter."""
     box = page.locator(f".vx-{name} input")
@@ -234,7 +241,9 @@ def test_search_subset_tap_and_take_the_code(
     assert plot["x"] >= sidebar["x"] + sidebar["width"]  # side by side on a wide page
     assert plot["x"] + plot["width"] <= page.viewport_size["width"]
 
-    # search the demo catalog
+    # search the demo catalog (the search is folded: the app opened on a collection)
+    assert not page.locator(".vx-keyword input").is_visible()
+    show_search(page)
     keyword = page.locator(".vx-keyword input")
     keyword.fill("foundation")
     keyword.press("Enter")
@@ -337,6 +346,7 @@ def test_the_url_reopens_the_same_view(
     demo_archive: DemoArchive,
 ) -> None:
     first = open_app(served_app, new_page).page
+    show_search(first)
     first.locator(".vx-results").get_by_text(SST).first.click()
     wait_for_code(first, "DEMO_25km")
     times = first.locator(".vx-time-start option").all_inner_texts()

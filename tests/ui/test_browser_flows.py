@@ -17,6 +17,7 @@ from tests.ui.test_browser import (
     choose,
     code_text,
     open_app,
+    show_search,
     wait_for_code,
     wait_until,
 )
@@ -41,6 +42,7 @@ def _ranges(page: Any) -> list[float] | None:
 
 def _open_collection(page: Any, short_name: str, keyword: str) -> None:
     """Search with ``keyword`` (Enter searches), then open ``short_name`` from the results."""
+    show_search(page)
     box = page.locator(".vx-keyword input")
     box.fill(keyword)
     box.press("Enter")

@@ -74,7 +74,7 @@ def test_a_second_variable_on_the_series_own_axis(
     again = reopened.state.result("timeseries").data
     np.testing.assert_array_equal(again["analysis_error"].values, ds["analysis_error"].values)
 
-    state.compare = None  # back to one variable: one line, one axis
+    state.compare = ""  # back to one variable: one line, one axis
     assert state.result("timeseries").data.name == "analysed_sst"
     assert "var=analysis_error" not in state.query
 

@@ -130,6 +130,7 @@ class Explorer(Viewer):
             if self.state.source_is_local:
                 self.state.search()
             self.state.apply_query(query)
+            self.search_view.collapsed = self.state.collection is not None
             return
         if self.state.source_is_local:
             results = self.state.search()
@@ -137,6 +138,7 @@ class Explorer(Viewer):
                 self.state.select_collection(collection)
             elif results:
                 self.state.select_collection(0)
+        self.search_view.collapsed = self.state.collection is not None  # the subset comes first
 
     def __panel__(self) -> pn.viewable.Viewable:
         where = self.source.describe if self.source else repr(self.state.catalog)
@@ -161,8 +163,10 @@ class Explorer(Viewer):
             sizing_mode="stretch_width",
             styles={"flex": f"1 1 {MAIN_MIN_WIDTH}px"},
         )
-        # side by side when there is room, else the plots under the sidebar (narrow notebooks)
-        body = pn.FlexBox(sidebar, main, flex_wrap="wrap", align_items="flex-start")
+        # side by side when there is room; else (narrow windows, notebooks) the plots first,
+        # the sidebar under them: wrap-reverse stacks the lines upwards (so "flex-end" is the
+        # top of each line)
+        body = pn.FlexBox(sidebar, main, flex_wrap="wrap-reverse", align_items="flex-end")
         return pn.Column(header, body, css_classes=["vx-explorer"])
 
 

@@ -177,7 +177,7 @@ def _apply_selection(state: ExplorerState, q: ViewQuery) -> bool:
     updates: dict[str, Any] = {}
     if sel.variables:
         updates["variable"] = sel.variables[0]
-        updates["compare"] = sel.variables[1] if len(sel.variables) > 1 else None
+        updates["compare"] = sel.variables[1] if len(sel.variables) > 1 else ""
     if sel.time is not None and times:
         start, end = sel.time
         updates["time_start"] = _at_or_after(times, start) if start else times[0]

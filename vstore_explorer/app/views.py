@@ -34,9 +34,11 @@ COPY_ICON = (
 
 class SearchView(Viewer):
     """Keyword, box, dates and the virtual-store toggle; results in a table (click to open),
-    narrowed by the facets of the last search (provider, platform, instrument, level)."""
+    narrowed by the facets of the last search (provider, platform, instrument, level). A card:
+    folded when the app opens on a collection, so the subset is on the first screen."""
 
     state = param.ClassSelector(class_=ExplorerState, allow_None=NoNone)
+    collapsed = param.Boolean(default=False, doc="Start folded (a collection is already open)")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -89,8 +91,9 @@ class SearchView(Viewer):
             disabled=True,
             show_index=False,
             hidden_columns=["concept_id"],
-            layout="fit_data_table",
-            widths={"title": 200},
+            layout="fit_data",  # each column as wide as its longest value: ids are not cut
+            configuration={"columnDefaults": {"tooltip": True}},
+            frozen_columns=["short_name"],  # the id stays in view as the table scrolls sideways
             height=220,
             sizing_mode="stretch_width",
             css_classes=_css("results"),
@@ -108,8 +111,7 @@ class SearchView(Viewer):
             self.state.pick_row(int(event.new[0]))
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(
-            "### Search",
+        return pn.Card(
             self.keyword,
             pn.Row(self.start, self.end),
             self.bbox,
@@ -118,7 +120,10 @@ class SearchView(Viewer):
             pn.Row(self.facets["provider"], self.facets["platform"]),
             pn.Row(self.facets["instrument"], self.facets["level"]),
             self.table,
+            title="Search collections",
+            collapsed=self.collapsed,
             css_classes=_css("search"),
+            header_css_classes=_css("search-header"),
             sizing_mode="stretch_width",
         )
 
@@ -135,10 +140,10 @@ class CollectionView(Viewer):
             self._about(), css_classes=_css("collection-about"), sizing_mode="stretch_width"
         )
         self.store = pn.widgets.Select.from_param(
-            s.param.store, label="Store", css_classes=_css("store")
+            s.param.store, label="Store", width=HALF, css_classes=_css("store")
         )
         self.version = pn.widgets.Select.from_param(
-            s.param.version, label="Version", css_classes=_css("version")
+            s.param.version, label="Version", width=HALF, css_classes=_css("version")
         )
         self.group = pn.widgets.Select.from_param(
             s.param.group, label="Group", css_classes=_css("group"), visible=self._groups()
@@ -162,20 +167,21 @@ class CollectionView(Viewer):
             "\n".join(f"- **{link.kind}** <code>{_text(link.url)}</code>" for link in c.stores)
             or "- none"
         )
+        kinds = ", ".join(dict.fromkeys(link.kind for link in c.stores)) or "none"
         return (
             f"**{_text(c.title)}**  \n<code>{_text(c.short_name)}</code> {_text(c.version)} · "
             f"{_text(c.provider or '')} · {_text(c.concept_id or '')}\n\n"
             f"<details><summary>Abstract</summary>\n\n{abstract}\n\n</details>\n\n"
             f"**Time:** {c.time_range_text()}  \n**Box (W,S,E,N):** {extent}\n\n"
-            f"**Virtual stores:**\n{stores}"
+            f"<details><summary>Virtual stores: {_text(kinds)}</summary>\n\n{stores}\n\n"
+            "</details>"
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
             "### Collection",
             self.about,
-            self.store,
-            self.version,
+            pn.Row(self.store, self.version),
             self.group,
             css_classes=_css("collection"),
             sizing_mode="stretch_width",
@@ -259,12 +265,12 @@ class SubsetView(Viewer):
             self.compare,
             pn.Row(self.time_start, self.time_end),
             self.where,
+            self.cost,  # right under what decides it, on the first screen
             pn.Row(*self.box.values()),
             pn.Row(*self.point.values()),
             pn.Row(self.level, self.stride),
             self.mask_invalid,
             self.mask_flags,
-            self.cost,
             css_classes=_css("subset"),
             sizing_mode="stretch_width",
         )

@@ -60,10 +60,9 @@ class SubsetPart(MessagesPart):
     """The subset parameters, the axes and time steps of the open store."""
 
     variable: str | None = selector(default=None, objects=[], allow_None=True)
-    compare: str | None = selector(
-        default=None,
-        objects=[None],
-        allow_None=True,
+    compare: str = selector(  # "" is none (a None option shows blank in the browser)
+        default="",
+        objects={"(none)": ""},
         label="Compare with",
         doc="A second variable: on the time series' second axis, and the scatter's y",
     )
@@ -128,7 +127,7 @@ class SubsetPart(MessagesPart):
                     "the point needs a longitude and a latitude (or tap the map)"
                 )
             point = (self.lon, self.lat)
-        compare = self.compare if self.compare not in (None, self.variable) else None
+        compare = self.compare if self.compare not in ("", self.variable) else None
         return Selection(
             variables=(self.variable,) if compare is None else (self.variable, compare),
             time=time_range,
@@ -174,8 +173,8 @@ class SubsetPart(MessagesPart):
         keep = same and variable in variables
         self.axes, self.times = axes, times
         self.param.variable.objects = variables
-        compare = self.compare if same and self.compare in variables else None
-        self.param.compare.objects = {"(none)": None, **{v: v for v in variables}}
+        compare = self.compare if same and self.compare in variables else ""
+        self.param.compare.objects = {"(none)": "", **{v: v for v in variables}}
         self.param.time_start.objects = times
         self.param.time_end.objects = times
         updates: dict[str, Any] = {
