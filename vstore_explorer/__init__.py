@@ -8,6 +8,7 @@ The public API (imported lazily, so ``import vstore_explorer`` stays fast and ne
 - :func:`to_code`: the same selection as a runnable script
 - :func:`to_harmony` / :func:`to_geotiff`: a NASA Harmony request script; a map as a GeoTIFF (COG)
 - :func:`build_icechunk`, :func:`append_icechunk`, :func:`build_kerchunk`: make and update stores
+- :func:`build_from_cmr` / :func:`update_store`: a store from a CMR granule search, kept fresh
 - :func:`ensure_demo` / :func:`demo_link`: the embedded offline demo archive
 - :func:`explore`: the Panel explorer app
 
@@ -50,6 +51,8 @@ _EXPORTS = MappingProxyType(
         "build_icechunk": "vstore_explorer.build.icechunk_store",
         "append_icechunk": "vstore_explorer.build.icechunk_store",
         "build_kerchunk": "vstore_explorer.build.kerchunk_refs",
+        "build_from_cmr": "vstore_explorer.build.from_cmr",
+        "update_store": "vstore_explorer.build.cmr_update",
         "ensure_demo": "vstore_explorer.demo.archive",
         "demo_link": "vstore_explorer.demo.archive",
         "explore": "vstore_explorer.app",

@@ -17,8 +17,8 @@ from referencing import Registry, Resource
 from benchmarks.dmrpp import write_dmrpp
 from tests.plugins.umm import assert_valid
 from vstore_explorer.build.cmr_search import (
-    CollectionNotFoundError,
     CMRSearchError,
+    CollectionNotFoundError,
     data_link,
 )
 from vstore_explorer.build.cmr_update import update_store
@@ -39,11 +39,16 @@ LAT = np.linspace(-85.0, 85.0, 18)
 LON = np.linspace(-175.0, 175.0, 36)
 DAY0 = np.datetime64("2024-01-01", "D")
 VARS = ("sst", "wind")
+S3_BUCKET = "vxcmr"
 
 
-def write_day(folder: Path, day: int, scale: float = 1.0) -> Path:
+def date(day: int) -> np.datetime64:
+    return DAY0 + np.timedelta64(day, "D")
+
+
+def write_day(folder: Path, day: int, scale: float = 1.0, suffix: str = "") -> Path:
     """A daily granule as L4 products write them: lat/lon grid, one step, two variables."""
-    path = folder / f"{SHORT_NAME}_{str(DAY0 + day).replace('-', '')}.nc"
+    path = folder / f"{SHORT_NAME}_{str(date(day)).replace('-', '')}{suffix}.nc"
     lat, lon = np.meshgrid(LAT, LON, indexing="ij")
     with netCDF4.Dataset(path, "w") as nc:
         nc.createDimension("time", 1)
@@ -71,8 +76,9 @@ def write_day(folder: Path, day: int, scale: float = 1.0) -> Path:
 class Archive:
     """Granules in a served folder and their records in a loopback CMR, as a DAAC keeps them."""
 
-    def __init__(self, folder: Path, server, cmr, umm_g_validator) -> None:
+    def __init__(self, folder: Path, server, cmr, umm_g_validator, s3=None) -> None:
         self.folder, self.server, self.cmr, self.validator = folder, server, cmr, umm_g_validator
+        self.s3 = s3  # when set, granules are also uploaded and listed with direct S3 links
         self.paths: dict[int, Path] = {}
         umm = collection_umm(
             short_name=SHORT_NAME,
@@ -91,12 +97,17 @@ class Archive:
         ] or None
         self.collection = cmr.add_collection({k: v for k, v in umm.items() if v}, CONCEPT_ID)
 
-    def publish(self, day: int, scale: float = 1.0, *, dmrpp: bool = False) -> dict:
+    def publish(
+        self, day: int, scale: float = 1.0, *, dmrpp: bool = False, suffix: str = ""
+    ) -> dict:
         """Write (or rewrite) a day's granule and (re)ingest its record."""
-        path = write_day(self.folder, day, scale)
+        path = write_day(self.folder, day, scale, suffix)
         self.paths[day] = path
         url = self.server.url_of(path)
-        begin = (DAY0 + day).astype("datetime64[s]").item()
+        urls = [url]
+        if self.s3 is not None:
+            urls += self.s3.upload([path], S3_BUCKET, f"{self.folder.parent.name}/")
+        begin = date(day).astype("datetime64[s]").item()
         umm = granule_umm(
             granule_ur=ur(day),
             short_name=SHORT_NAME,
@@ -105,7 +116,7 @@ class Archive:
             end=begin + timedelta(hours=23, minutes=59, seconds=59),
             bbox=(-180, -90, 180, 90),
             size_bytes=path.stat().st_size,
-            data_url=url,
+            data_url=urls,
         )
         if dmrpp:
             write_dmrpp(path)
@@ -121,7 +132,7 @@ class Archive:
 
 
 def ur(day: int) -> str:
-    return f"{SHORT_NAME}_{str(DAY0 + day).replace('-', '')}"
+    return f"{SHORT_NAME}_{str(date(day)).replace('-', '')}"
 
 
 @pytest.fixture()
@@ -135,7 +146,7 @@ def assert_store_equals_granules(store: Path, archive: Archive, days: list[int])
     """The store's time axis is the days, once each, and every value equals a direct read."""
     ds = open_store(store)
     times = ds.time.values
-    assert list(times) == [DAY0 + d for d in days], times
+    assert list(times) == [date(d) for d in days], times
     assert len(set(times.tolist())) == len(times)
     for i, day in enumerate(days):
         with netCDF4.Dataset(archive.paths[day]) as nc:
@@ -164,8 +175,7 @@ def test_build_then_update_equals_direct_reads(archive, tmp_path, capsys):
     assert [
         (g["concept_id"], g["granule_ur"], g["revision_date"]) for g in recorded["granules"]
     ] == [
-        (i["meta"]["concept-id"], i["umm"]["GranuleUR"], i["meta"]["revision-date"])
-        for i in items
+        (i["meta"]["concept-id"], i["umm"]["GranuleUR"], i["meta"]["revision-date"]) for i in items
     ]
 
     # two new days, and day 1 reprocessed: new bytes at the same URL, a newer revision
@@ -199,7 +209,9 @@ def test_build_then_update_equals_direct_reads(archive, tmp_path, capsys):
     assert recorded["searched_at"] > cmr_metadata(store, 1)["searched_at"]
 
     # the revision window asked CMR for granules revised since the build (minus the overlap)
-    windows = [r.params["revision_date"] for r in archive.cmr.requests if "revision_date" in r.params]
+    windows = [
+        r.params["revision_date"] for r in archive.cmr.requests if "revision_date" in r.params
+    ]
     assert windows and all(w[0].endswith("Z,") for w in windows)
 
     again = update_store(store, cmr=archive.catalog())
@@ -232,6 +244,14 @@ def test_removals_are_reported_then_applied_and_late_granules_fill_their_place(a
     assert {r.granule_ur for r in filled.added} == {ur(1), ur(5)}
     assert_store_equals_granules(store, archive, [0, 1, 2, 3, 4, 5])
     assert len(list_versions(store).history) == 4  # root, build, deletion, fill
+
+    # day 2 reprocessed into a new file (a new version in its name): its slot now points there
+    old = archive.paths[2]
+    archive.publish(2, scale=0.5, suffix="_v2")
+    moved = update_store(store, cmr=archive.catalog())
+    assert [r.url for r in moved.replaced] == [archive.server.url_of(archive.paths[2])]
+    old.unlink()  # nothing refers to the old file any more
+    assert_store_equals_granules(store, archive, [0, 1, 2, 3, 4, 5])
 
 
 def test_unknown_collection_is_a_clear_error(archive, tmp_path, capsys):
@@ -307,9 +327,7 @@ def test_umm_out_validates_and_the_catalog_discovers_the_store(
     # valid as a UMM-CMN RelatedUrl on its own, and in the collection record it is added to
     schemas = fixtures_dir / "umm" / "schemas"
     common = json.loads((schemas / "umm-cmn-json-schema_v1.18.6.json").read_text())
-    registry = Registry().with_resource(
-        "umm-cmn-json-schema.json", Resource.from_contents(common)
-    )
+    registry = Registry().with_resource("umm-cmn-json-schema.json", Resource.from_contents(common))
     one = Draft7Validator(
         {"$ref": "umm-cmn-json-schema.json#/definitions/RelatedUrlType"}, registry=registry
     )
@@ -345,3 +363,40 @@ def test_direct_s3_links_for_stores_on_s3_else_https():
     assert data_link(granule, "https") == "https://daac.example/g1.nc"
     https_only = Granule.from_umm({**umm, "RelatedUrls": umm["RelatedUrls"][:1]})
     assert data_link(https_only, "s3") is None  # never silently the other kind
+
+
+def test_a_store_on_s3_uses_the_direct_s3_links(
+    tmp_path, serve_files, granule_cmr, s3_server, umm_g_validator
+):
+    folder = tmp_path / "www"
+    folder.mkdir()
+    s3_server.ensure_bucket(S3_BUCKET)
+    s3_server.ensure_bucket("stores")
+    archive = Archive(folder, serve_files(folder), granule_cmr, umm_g_validator, s3=s3_server)
+    for d in range(3):
+        archive.publish(d)
+    store = f"s3://stores/{tmp_path.name}.icechunk"
+    built = build_from_cmr(SHORT_NAME, store, cmr=archive.catalog(), access=s3_server.access())
+    prefix = f"s3://{S3_BUCKET}/{tmp_path.name}/"
+    assert built.update.containers == (prefix,)
+    assert all(r.url.startswith(prefix) for r in built.added)
+    assert {g["url"][:5] for g in cmr_metadata_s3(store, s3_server)["granules"]} == {"s3://"}
+    archive.server.reset()
+    archive.publish(1, scale=0.5)  # reprocessed (new bytes in the bucket too), and a new day
+    archive.publish(3)
+    updated = update_store(store, cmr=archive.catalog(), access=s3_server.access())
+    assert (len(updated.added), len(updated.replaced)) == (1, 1)
+    assert not [r for r in archive.server.requests if r.path.endswith(".nc")]  # no HTTPS reads
+    ds = open_store(s3_server.link(store), credentials=s3_server.credentials)
+    assert list(ds.time.values) == [date(d) for d in range(4)]
+    for i in range(4):
+        with netCDF4.Dataset(archive.paths[i]) as nc:
+            for name in VARS:
+                direct = np.ma.filled(nc[name][0], np.nan)
+                np.testing.assert_array_equal(ds[name].isel(time=i).values, direct)
+
+
+def cmr_metadata_s3(store: str, s3_server) -> dict:
+    storage = s3_server.access().icechunk_storage(store)
+    repo = icechunk.Repository.open(storage)
+    return next(iter(repo.ancestry(branch="main"))).metadata["vstore_explorer"]["cmr"]

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,20 +32,24 @@ import pytest
 
 from tests.plugins.cmr_server import CONTENT_TYPE, _matches, _parse_time
 
-PARAMS = {
-    "collections": {"page_size", "short_name", "version", "concept_id", "provider"},
-    "granules": {
-        "page_size",
-        "short_name",
-        "version",
-        "concept_id",
-        "collection_concept_id",
-        "provider",
-        "temporal",
-        "bounding_box",
-        "revision_date",
-    },
-}
+PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "collections": frozenset({"page_size", "short_name", "version", "concept_id", "provider"}),
+        "granules": frozenset(
+            {
+                "page_size",
+                "short_name",
+                "version",
+                "concept_id",
+                "collection_concept_id",
+                "provider",
+                "temporal",
+                "bounding_box",
+                "revision_date",
+            }
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,9 @@ def search_granules(
         concept_id,
         GranuleQuery.build(temporal=tuple(temporal) if temporal else None, bbox=search.get("bbox")),
     )
-    what = "granules" if revised_after is None else f"granules revised after {revised_after}"
+    what = "granules"
+    if revised_after is not None:
+        what += f" revised after {revised_after.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
     if revised_after is not None:
         query.revision_date(revised_after, None)
     with warnings.catch_warnings(record=True) as caught:

@@ -178,8 +178,6 @@ def update_store(
         refs = {r.url: r for r in [*plan.added, *plan.replaced, *record.granules]}
         raise named(exc, refs, unchanged_note) from exc
     except BuildError as exc:
-        if "nothing was written" in str(exc) or isinstance(exc, GranuleError):
-            raise
         raise BuildError(f"{exc}{unchanged_note}") from exc
     return replace(change, update=replace(update, seconds=time.perf_counter() - started))
 
@@ -278,7 +276,15 @@ def _apply(
     for i in splice.in_place:
         granule = read[splice.final[i].url]
         for group in groups:
-            write_slot(session, group, granule.groups[group], dim, starts[group][i], checked_after)
+            write_slot(
+                session,
+                group,
+                granule.groups[group],
+                dim,
+                starts[group][i],
+                checked_after,
+                stored[group][1],
+            )
     tail_granules = [read[r.url] for r in tail]
     if splice.append_only and tail_granules:  # new granules after the end: the append path
         from vstore_explorer.build.icechunk_store import write_groups
@@ -296,7 +302,9 @@ def _apply(
             resize_along(session, group, dim, sum(int(r.steps[group]) for r in splice.final))
             if tail_granules:
                 start = starts[group][splice.start]
-                write_slot(session, group, datasets[group], dim, start, checked_after)
+                write_slot(
+                    session, group, datasets[group], dim, start, checked_after, stored[group][1]
+                )
     verified = _verify(session, splice, read, starts, groups, dim, access) if verify else None
     removed = [r for r in record.granules if r.granule_ur in gone]
     added = [new_refs[r.granule_ur] for r in plan.added]

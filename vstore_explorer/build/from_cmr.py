@@ -132,7 +132,14 @@ class CMRChange:
 
 
 def describe_search(search: Mapping[str, Any]) -> str:
-    """``temporal A → B, bbox W,S,E,N`` (or ``all granules``)."""
+    """``temporal A → B, bbox W,S,E,N`` (or ``all granules``).
+
+    Example:
+        >>> describe_search({"temporal": ["2024-01-01T00:00:00+00:00", None], "bbox": None})
+        'temporal 2024-01-01T00:00:00+00:00 → …'
+        >>> describe_search({})
+        'all granules'
+    """
     parts = []
     if search.get("temporal"):
         start, end = search["temporal"]

@@ -9,7 +9,7 @@ loaded variables such as the ``time`` coordinate (encoded as the store encodes t
 must start on a chunk boundary along the dimension, as appends require.
 
 Example:
-    >>> write_slot(session, "/", granule.groups["/"], "time", 3, checked_after)  # doctest: +SKIP
+    >>> write_slot(session, "/", granule.groups["/"], "time", 3, when, before)  # doctest: +SKIP
     >>> resize_along(session, "/", "time", 9)  # doctest: +SKIP
 """
 
@@ -91,9 +91,11 @@ def write_slot(
     dim: str,
     start: int,
     last_updated_at: datetime,
+    stored: xr.Dataset,
 ) -> None:
     """Write ``vds`` (one granule, or consecutive granules concatenated) at ``start`` along
-    ``dim`` of ``group``, replacing what those indices held."""
+    ``dim`` of ``group``, replacing what those indices held; ``stored`` is the group as it was
+    before the change (loaded variables are encoded as it encodes them)."""
     path = store_group(group)
     steps = int(vds.sizes[dim])
     region = slice(start, start + steps)
@@ -113,7 +115,6 @@ def write_slot(
         )
     if not loaded:
         return
-    stored = xr.open_zarr(session.store, group=path, consolidated=False, chunks=None, zarr_format=3)
     zgroup = _zarr_group(session, group)
     for name, var in loaded.items():
         if name not in stored.variables:
