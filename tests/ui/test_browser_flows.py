@@ -117,6 +117,12 @@ def test_over_the_limit_the_explanation_and_its_choices_sit_beside_the_plot(
         export.click()
     script = Path(download.value.path()).read_text()
     assert script == code_text(page) and "result = ds[" in script
+    harmony = page.locator(".vx-export-harmony button")  # or hand it to NASA Harmony
+    assert harmony.is_visible()
+    with page.expect_download() as download:
+        harmony.click()
+    request = Path(download.value.path()).read_text()
+    assert "Collection(id=" in request and "client.submit(request)" in request
 
     downloads: list[Any] = []  # the subset above the limit: refused, not an empty file
     page.on("download", lambda d: downloads.append(d))

@@ -72,12 +72,24 @@ class CodeView(Viewer):
             color="light",
             css_classes=_css("download-csv"),
         )
+        self.geotiff = RefusableDownload(
+            callback=self._geotiff,
+            filename=s.download_name("tif", view="map"),
+            label="Download map (GeoTIFF)",
+            color="light",
+            css_classes=_css("download-tif"),
+        )
         s.param.watch(self._names, ["variable", "view", "collection"])
 
     def _names(self, *_: Any) -> None:
         self.script.filename = self.state.download_name("py")
         self.netcdf.filename = self.state.download_name("nc")
         self.csv.filename = self.state.download_name("csv", view="timeseries")
+        self.geotiff.filename = self.state.download_name("tif", view="map")
+
+    def _geotiff(self) -> io.BytesIO | None:
+        data = self.state.geotiff_bytes()
+        return None if data is None else io.BytesIO(data)
 
     def _csv(self) -> io.StringIO | None:
         text = self.state.series_csv()
@@ -95,7 +107,7 @@ class CodeView(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
             "### Code",
-            pn.Row(self.copy, self.script, self.netcdf, self.csv),
+            pn.Row(self.copy, self.script, self.netcdf, self.csv, self.geotiff),
             self.editor,
             css_classes=_css("code-section"),
             sizing_mode="stretch_width",
@@ -147,6 +159,15 @@ class StatusView(Viewer):
             label="Cancel", color="default", visible=False, css_classes=_css("cancel")
         )
 
+        self.harmony = RefusableDownload(
+            callback=self._harmony,
+            filename=s.download_name("harmony.py"),
+            label="Ask Harmony instead",
+            color="light",
+            visible=s.needs_confirmation,
+            css_classes=_css("export-harmony"),
+        )
+
         def confirm(_event: param.parameterized.Event) -> None:
             s.confirm()
 
@@ -174,7 +195,12 @@ class StatusView(Viewer):
     def _confirmation(self, *_: Any) -> None:
         asking = self.state.needs_confirmation
         self.export.filename = self.state.download_name("py")
-        self.confirm.visible = self.export.visible = asking
+        self.harmony.filename = self.state.download_name("harmony.py")
+        self.confirm.visible = self.export.visible = self.harmony.visible = asking
+
+    def _harmony(self) -> io.StringIO | None:
+        script = self.state.harmony_script()
+        return None if script is None else io.StringIO(script)
 
     def _pending(self, *_: Any) -> None:
         self.apply.param.update(label=self.state.pending_text, visible=self.state.pending)
@@ -188,7 +214,7 @@ class StatusView(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
             self.alert,
-            pn.Row(self.confirm, self.export),
+            pn.Row(self.confirm, self.export, self.harmony),
             pn.Row(self.apply, self.progress, self.cancel, self.status),
             sizing_mode="stretch_width",
             css_classes=_css("status-view"),

@@ -13,6 +13,9 @@ import xarray as xr
 
 from vstore_explorer.app.state.loading import ViewsPart
 from vstore_explorer.compute import Request
+from vstore_explorer.errors import InvalidInputError
+from vstore_explorer.geotiff import grid_crs, to_geotiff
+from vstore_explorer.harmony import to_harmony
 
 
 class DownloadsPart(ViewsPart):
@@ -24,7 +27,9 @@ class DownloadsPart(ViewsPart):
             if self.handle is None:
                 raise ValueError("open a store first")
             request = Request(self.handle, self.selection())
-            data = request.load(self.limits, progress=self._progress)
+            data = request.load(
+                self.limits, progress=self._progress, client=getattr(self, "client", None)
+            )
             buffer = io.BytesIO()
             dataset = data.to_dataset() if isinstance(data, xr.DataArray) else data
             dataset.attrs = {**dataset.attrs, **request.provenance()}
@@ -50,6 +55,35 @@ class DownloadsPart(ViewsPart):
             header.append(f"# {name}: {attrs.get('long_name', name)} ({attrs.get('units', '')})")
         frame = ds.to_dataframe()[names]
         return "\n".join(header) + "\n" + frame.to_csv(lineterminator="\n")
+
+    def geotiff_bytes(self) -> bytes | None:
+        """The map on show (one time step, or the time mean of the range) as a Cloud-Optimized
+        GeoTIFF: CRS, nodata, band description and units; None (the alert says why) without a
+        map, or for a grid a GeoTIFF cannot hold (a swath: regrid it first)."""
+        shown = self.result("map")
+        if shown is None or shown.request is None or not isinstance(shown.data, xr.DataArray):
+            self._fail("load the map first (the Map tab)", "info")
+            return None
+        data = shown.data
+        one = [d for d in data.dims if data.sizes[d] == 1]
+        try:
+            return to_geotiff(data.squeeze(one) if one else data, crs=grid_crs(shown.request.ops))
+        except Exception as exc:
+            self._fail(exc)
+            return None
+
+    def harmony_script(self) -> str | None:
+        """The view on show as a NASA Harmony request (harmony-py): for a request too large to
+        read here; None (the alert says why) when the store links to no CMR collection."""
+        try:
+            if self.handle is None:
+                raise InvalidInputError("open a store first")
+            return to_harmony(
+                self.handle, self.view_selection(self.view), collection=self.collection
+            )
+        except Exception as exc:
+            self._fail(exc)
+            return None
 
     def download_name(self, suffix: str, view: str | None = None) -> str:
         """A file name for downloads: ``<short name>_<variable>_<view>.<suffix>``."""

@@ -246,7 +246,8 @@ class ViewsPart(StorePart):
             needs_confirmation=True,
             pending=False,
             alert=f"{exc}\n\nPress 'Load anyway' (below) to read it, 'Export as script' to run it "
-            "elsewhere, or narrow the selection.",
+            "elsewhere (e.g. on a dask cluster), 'Ask Harmony instead' for a NASA Harmony request "
+            "that subsets it on the service, or narrow the selection.",
             alert_level="warning",
         )
         self._lazy_code(request)
