@@ -14,6 +14,7 @@ from panel.viewable import Viewer
 
 from vstore_explorer.app.state import ExplorerState
 from vstore_explorer.app.state.params import NoNone
+from vstore_explorer.app.time_range import STEP_DROPDOWNS_UP_TO, TimeRangePicker
 from vstore_explorer.app.ui_text import css as _css
 from vstore_explorer.app.ui_text import safe_text as _text
 from vstore_explorer.catalog.facets import FACET_LABELS, FACETS
@@ -249,11 +250,18 @@ class SubsetView(Viewer):
         )
         s.param.watch(lambda *_: setattr(self.cost, "object", self._cost()), "cost_text")
         s.param.watch(self._levels, "level")
+        self.dates = TimeRangePicker(state=s)  # the range as dates, limited to the store's
+        self.steps = pn.Row(self.time_start, self.time_end)  # exact steps, for short records
+        s.param.watch(self._steps, "handle")
+        self._steps()
         self._levels()
 
     def _cost(self) -> str:
         text = self.state.cost_text
         return f"**Cost:** {_text(text)}" if text else "**Cost:** -"
+
+    def _steps(self, *_: Any) -> None:
+        self.steps.visible = len(self.state.times) <= STEP_DROPDOWNS_UP_TO
 
     def _levels(self, *_: Any) -> None:
         self.level.visible = bool([v for v in self.state.param.level.objects if v is not None])
@@ -263,7 +271,8 @@ class SubsetView(Viewer):
             "### Subset",
             self.variable,
             self.compare,
-            pn.Row(self.time_start, self.time_end),
+            self.dates,
+            self.steps,
             self.where,
             self.cost,  # right under what decides it, on the first screen
             pn.Row(*self.box.values()),
