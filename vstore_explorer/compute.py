@@ -291,7 +291,7 @@ def compute(
         futures = futures_of(persisted)
         try:
             progress(0.0)
-            for done, _ in enumerate(as_completed(futures), start=1):
+            for done, _ in enumerate(as_completed(futures, loop=client.loop), start=1):
                 progress(done / len(futures))  # may raise to stop (the explorer's Cancel)
         except BaseException:
             client.cancel(futures)  # nothing left running on the cluster for a stopped load

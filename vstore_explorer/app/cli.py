@@ -5,17 +5,22 @@ Example:
     $ vstore-explorer serve --catalog cmr --port 5007 --show
     $ vstore-explorer serve --catalog ./records  # a folder of UMM JSON records
     $ vstore-explorer serve --max-read-bytes 200MB  # ask before any view reads more
+    $ vstore-explorer serve --dask-scheduler tcp://10.0.0.5:8786  # dask loads on a cluster
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import socket
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vstore_explorer.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 DEFAULT_PORT = 5006
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -26,6 +31,10 @@ UNUSED_SESSION_MS = 15_000
 CHECK_UNUSED_MS = 2_000
 # Seconds the server waits for a first visitor before preparing the first session itself.
 PREPARE_DELAY = 0.3
+# Seconds `--dask-scheduler` may take to answer before serve gives up (a refused connection fails
+# at once).
+SCHEDULER_TIMEOUT = 10.0
+DEFAULT_SCHEDULER_PORT = 8786
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +76,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="HOST[:PORT]",
         help="extra origin allowed to connect (behind a proxy); repeatable",
+    )
+    parser.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="a dask.distributed scheduler (tcp://host:8786): the views' dask loads run on its "
+        "cluster, one client shared by every session",
     )
 
 
@@ -117,6 +132,42 @@ def limits_of(args: argparse.Namespace) -> Any:
     return Limits(**sizes)
 
 
+def scheduler_client(address: str, *, timeout: float = SCHEDULER_TIMEOUT) -> Client:
+    """A ``distributed.Client`` connected to the scheduler at ``address``, or an
+    :class:`InvalidInputError` naming the address when nothing answers there.
+
+    A tcp/tls address is tried with a plain socket first, so a refused connection fails at once
+    (``distributed`` itself retries until ``timeout``). It is the server process's one client,
+    shared by its sessions, and dask's default there (as ``Client(address)`` makes itself).
+
+    Example:
+        >>> scheduler_client("tcp://127.0.0.1:1")  # doctest: +SKIP
+        Traceback (most recent call last):
+        InvalidInputError: cannot reach the dask scheduler at tcp://127.0.0.1:1: Connection refused
+    """
+    from distributed import Client
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    failed = f"cannot reach the dask scheduler at {address}"
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location, DEFAULT_SCHEDULER_PORT)
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"--dask-scheduler {address!r} is not a scheduler address (tcp://host:8786): {exc}"
+        ) from None
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except OSError as exc:
+            raise InvalidInputError(f"{failed}: {exc.strerror or exc}") from None
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise InvalidInputError(f"{failed}: {exc}") from None
+
+
 def serve_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for ``panel.serve``."""
     if not 0 < args.port < 65536:
@@ -136,6 +187,18 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     limits = limits_of(args)  # a bad size fails before anything starts
+    address = getattr(args, "dask_scheduler", None)
+    client = scheduler_client(address) if address else None  # unreachable: fail before serving
+    try:
+        return _serve(args, limits, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _serve(args: argparse.Namespace, limits: Any, client: Client | None) -> int:
+    """Serve the explorer until interrupted: each session gets its own state, sharing the
+    local catalog and ``client`` (the ``--dask-scheduler`` cluster's, or None)."""
     catalog = session_catalog(args.catalog)
     import panel as pn
 
@@ -152,11 +215,17 @@ def run(args: argparse.Namespace) -> int:
     def session() -> Any:
         visited.set()
         return explore(
-            sources(), collection=collection, limits=limits, apply_above=args.apply_above
+            sources(),
+            collection=collection,
+            limits=limits,
+            apply_above=args.apply_above,
+            client=client,
         )
 
     options = serve_options(args)
     prepare_in_background(sources, collection, unless=visited)
+    if client is not None:
+        _say(f"vstore-explorer serve: dask loads run on the cluster at {client.scheduler.address}")
     _say(f"vstore-explorer serve: http://{args.address}:{args.port}/ (Ctrl+C to stop)")
     pn.serve(session, **options)
     return 0

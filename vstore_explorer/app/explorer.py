@@ -37,6 +37,7 @@ from vstore_explorer.stores.open import Credentials
 
 if TYPE_CHECKING:
     from bokeh.document import Document
+    from distributed import Client
     from panel.io.location import Location
 
 EXTENSIONS = ("tabulator", "codeeditor")
@@ -198,6 +199,7 @@ def explore(
     location: Location | None = None,
     warm: bool = True,
     progress: Callable[[str], None] | None = None,
+    client: Client | None = None,
 ) -> Explorer:
     """The explorer app (a Panel ``Viewer``) on a catalog.
 
@@ -218,15 +220,27 @@ def explore(
             now, or in a served session in the background once its page has loaded (so neither
             the server's start nor the first page waits for it).
         progress: called with each step of the demo build, if one is needed.
+        client: a ``distributed.Client`` (dask's default one, e.g. ``Client(address)`` or a
+            dask-gateway ``cluster.get_client()``): the loads that go through dask (reductions:
+            area-mean series, Hovmöllers, time-mean maps) run on its cluster, their progress is
+            the cluster's (per finished output chunk) and Cancel cancels its futures. Reads
+            without dask (a one-day map, a point's series) stay in this process. Kept as
+            ``state.client``. Default None: everything runs in this process.
 
     Example:
         >>> import panel as pn  # doctest: +SKIP
         >>> pn.extension("tabulator", "codeeditor")  # doctest: +SKIP
         >>> explore()  # doctest: +SKIP
+        >>> from distributed import Client  # doctest: +SKIP
+        >>> explore(client=Client("tcp://127.0.0.1:8786"))  # doctest: +SKIP
     """
     source = resolve_catalog(catalog, progress=progress)
     state = ExplorerState(
-        source.catalog, limits=limits, credentials=credentials, source_is_local=source.local
+        source.catalog,
+        limits=limits,
+        credentials=credentials,
+        client=client,
+        source_is_local=source.local,
     )
     if apply_above is not None:
         state.apply_above = None if apply_above == float("inf") else apply_above

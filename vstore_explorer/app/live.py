@@ -184,9 +184,10 @@ class LivePlot:
         options = {k: v for k, v in kwargs.items() if k != "rasterize"}
         data = drawable(frame(result.data, kwargs), result.plot)
         element = plot_call(data, method, options)
-        hooks = [partial(_save_as, png_stem(result))]  # the toolbar's save: a named PNG
+        hooks = []
         if "clabel" in kwargs:  # in-place updates keep the first colour bar title otherwise
             hooks.append(partial(_colorbar_title, str(kwargs["clabel"])))
+        hooks.append(partial(_save_as, png_stem(result)))  # the toolbar's save: a named PNG
         return element.opts(hooks=hooks)
 
     def _draw(self, data: ViewResult) -> Any:
@@ -201,12 +202,9 @@ class LivePlot:
             # updated with each result shown in place (rasterize drops the element's options)
             look = raster_options(kwargs)
             self.look = Look(options=look)
-            shown = (
-                rasterize(self.dynamic)
-                .apply.opts(
-                    **{k: self.look.param["options"].rx()[k] for k in look}  # reactive per key
-                )
-                .opts(hooks=[partial(_save_as, png_stem(result))])
+            shown = rasterize(self.dynamic).apply.opts(  # (a hook after this would stop the
+                # reactive options from reaching the colour bar: its PNG is named when saved)
+                **{k: self.look.param["options"].rx()[k] for k in look}  # reactive per key
             )
         if self.view != "map":
             return shown.opts(framewise=True)

@@ -27,9 +27,7 @@ class DownloadsPart(ViewsPart):
             if self.handle is None:
                 raise ValueError("open a store first")
             request = Request(self.handle, self.selection())
-            data = request.load(
-                self.limits, progress=self._progress, client=getattr(self, "client", None)
-            )
+            data = request.load(self.limits, progress=self._progress, client=self.client)
             buffer = io.BytesIO()
             dataset = data.to_dataset() if isinstance(data, xr.DataArray) else data
             dataset.attrs = {**dataset.attrs, **request.provenance()}

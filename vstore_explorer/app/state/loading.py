@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import param
 import xarray as xr
@@ -31,6 +31,9 @@ from vstore_explorer.cost import Cost, CostLimitError, Limits, check
 from vstore_explorer.errors import InvalidInputError
 from vstore_explorer.plots import PlotKind, PlotSpec, nothing_to_draw, reduction_text, spec
 from vstore_explorer.selection import Selection
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 SLOW_CHUNKS = 24  # loads above this many chunks or bytes are "longer than a moment"
 SLOW_BYTES = 64e6
@@ -104,6 +107,7 @@ class ViewsPart(StorePart):
     scatter_result = param.ClassSelector(class_=ViewResult, default=None, allow_None=True)
 
     limits: Limits
+    client: Client | None = None  # where dask loads run (ExplorerState's ``client=``)
     view_query: Callable[[], Any]
 
     def __init__(self, **params: Any) -> None:
@@ -268,7 +272,8 @@ class ViewsPart(StorePart):
         self, view: PlotKind, request: Request, limits: Limits, progress: Callable[[float], None]
     ) -> tuple[xr.DataArray | xr.Dataset, PlotSpec]:
         """Read the view's data and make its plot spec (no state changes: runs on any thread)."""
-        data = request.load(limits, progress=progress)  # the cost shown is the one checked
+        # the cost shown is the one checked; on the cluster when the session has a client
+        data = request.load(limits, progress=progress, client=self.client)
         if not isinstance(data, xr.DataArray) and view not in COMPARING:
             raise InvalidInputError(f"the {VIEW_NAMES[view]} plots one variable at a time")
         empty = nothing_to_draw(data)

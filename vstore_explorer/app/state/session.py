@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import param
 
@@ -27,13 +27,20 @@ from vstore_explorer.app.state.subset import SUBSET_PARAMS
 from vstore_explorer.cost import Limits
 from vstore_explorer.stores.open import Credentials
 
+if TYPE_CHECKING:
+    from distributed import Client
+
 OPENING = frozenset({"store", "version", "group"})
 RESHAPING = frozenset({*SUBSET_PARAMS, "handle"})
 ON_THE_MAP = frozenset({"map", "scatter"})  # views of the map's time step (or time mean)
 
 
 class ExplorerState(SearchPart, DownloadsPart):
-    """One explorer session: search, collection, store version, subset, views, code and URL."""
+    """One explorer session: search, collection, store version, subset, views, code and URL.
+
+    ``client`` (a ``distributed.Client``, or None: this process) is where the loads that go
+    through dask run; a served app's sessions share one (it is thread-safe).
+    """
 
     def __init__(
         self,
@@ -41,12 +48,14 @@ class ExplorerState(SearchPart, DownloadsPart):
         *,
         limits: Limits | None = None,
         credentials: Credentials = None,
+        client: Client | None = None,
         **params: Any,
     ) -> None:
         super().__init__(**params)
         self.catalog = catalog
         self.limits = limits or Limits()
         self.credentials = credentials
+        self.client = client
         watched = sorted(OPENING | RESHAPING | {"map_time", "map_mean", "view"})
         self._watcher = self.param.watch(self._changed, watched)
 
