@@ -7,7 +7,9 @@ MUR chunk theirs), derived with ``dataclasses.replace`` without changing the dem
 
 Each (size, layout) lives in its own folder (``<cache>/sst-<size>`` for ``gamssa``, as before;
 ``<cache>/sst-<size>-chunked-240x480``) holding a complete demo archive of the SST product only:
-NetCDF4 granules, an Icechunk store and Kerchunk JSON/Parquet references.
+NetCDF4 granules, an Icechunk store and Kerchunk JSON/Parquet references; beside them
+``stores/<SST>.built.icechunk``, the same granules built the way users build a store
+(``vstore-explorer build granules/*.nc --store ...``, in a subprocess), for the ``built`` path.
 
 Example:
     >>> prepared = prepare(Path("benchmarks/work"), 365, "chunked")  # doctest: +SKIP
@@ -45,11 +47,14 @@ class Layout:
         name: the label used on the command line and in the report.
         chunks: the chunk shape of every (time, lat, lon) variable; None keeps the product's own.
         title: a short description for the report.
+        time_chunk: the granules' ``time`` chunk; None keeps the product's (1,048,576 values,
+            as GAMSSA's), 1 gives one-value chunks as most daily products have.
     """
 
     name: str
     chunks: tuple[int, int, int] | None
     title: str
+    time_chunk: int | None = None
 
     def folder(self, size: str | int) -> str:
         """The cache folder's name for ``size`` granules in this layout."""
@@ -69,7 +74,13 @@ class Layout:
             dataclasses.replace(v, chunks=self.chunks) if v.dims == grid else v
             for v in product.variables
         )
-        return dataclasses.replace(product, variables=variables)
+        coords = tuple(
+            dataclasses.replace(c, chunks=(self.time_chunk,))
+            if c.name == "time" and self.time_chunk is not None
+            else c
+            for c in product.coords
+        )
+        return dataclasses.replace(product, variables=variables, coords=coords)
 
 
 # 240x480: 3x3 chunks of 230 kB (int16) per field. Decoding the chunk of the point costs ~1/18
@@ -78,8 +89,14 @@ class Layout:
 LAYOUTS = {
     "gamssa": Layout("gamssa", None, "one 1×720×1440 chunk per field, as the GAMSSA granules"),
     "chunked": Layout("chunked", (1, 240, 480), "1×240×480 chunks (3×3 per field)"),
+    # opt-in (--layouts time1): granules whose `time` has one-value chunks, as most daily
+    # products, which stores used to keep as one chunk per granule (issue #16)
+    "time1": Layout(
+        "time1", (1, 240, 480), "1×240×480 chunks, `time` in one-value chunks", time_chunk=1
+    ),
 }
-LAYOUT_NAMES = tuple(LAYOUTS)
+LAYOUT_NAMES = ("gamssa", "chunked")
+"""The layouts measured by default."""
 
 
 def layout_of(name: str) -> Layout:
@@ -126,6 +143,7 @@ class Prepared:
     reused: bool
     build_s: float
     disk_bytes: dict[str, int]
+    cli_build_s: float = 0.0
 
     @property
     def key(self) -> str:
@@ -143,6 +161,7 @@ class Prepared:
             "last": self.times[-1],
             "reused": self.reused,
             "build_s": round(self.build_s, 2),
+            "cli_build_s": round(self.cli_build_s, 2),
             "disk_bytes": self.disk_bytes,
         }
 
@@ -161,9 +180,55 @@ def _complete(archive: Any, size: str | int, chunks: tuple[int, ...]) -> bool:
         collection.link("icechunk")
         collection.link("kerchunk-json")
         sources = sources_of(archive)
-        return stored_chunks(sources) == chunks and manifests_split(sources)
+        return (
+            stored_chunks(sources) == chunks
+            and manifests_split(sources)
+            and one_chunk_time(sources.icechunk)
+        )
     except (ValueError, OSError, KeyError):
         return False
+
+
+def one_chunk_time(store: str) -> bool:
+    """Whether the store keeps ``time`` in one chunk of exactly its length, as the builders write
+    it now. Stores built before kept the granules' chunk: one per granule for one-value chunks
+    (``time1``), or one oversized chunk (the demo granules' 1,048,576 values, as GAMSSA's); they
+    are rebuilt, so the numbers are those of the stores the builders write."""
+    import icechunk
+    import zarr
+
+    repo = icechunk.Repository.open(icechunk.local_filesystem_storage(store))
+    array = zarr.open_group(repo.readonly_session("main").store, mode="r")["time"]
+    return isinstance(array, zarr.Array) and tuple(array.chunks) == tuple(array.shape)
+
+
+def build_with_cli(sources: Sources, root: Path, say: Say) -> tuple[Path, float]:
+    """The collection's granules built into ``<root>/stores/<SST>.built.icechunk`` by
+    ``vstore-explorer build`` in a subprocess (reused when complete); the store and the
+    seconds the build took (0 when reused)."""
+    import subprocess
+    import sys
+
+    import icechunk
+
+    store = root / "stores" / f"{SST}.built.icechunk"
+    if store.is_dir() and icechunk.Repository.exists(icechunk.local_filesystem_storage(str(store))):
+        from benchmarks.paths import open_path
+
+        built = dataclasses.replace(sources, built=str(store))
+        if (
+            one_chunk_time(str(store))
+            and len(open_path("built", built).dataset.time) == sources.count
+        ):
+            return store, 0.0
+    say(f"building {store.name} with `vstore-explorer build` ({sources.count} granules) ...")
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "vstore_explorer.cli", "build"]
+    command += [str(Path(sources.granules) / "*.nc"), "--store", str(store), "--overwrite"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"vstore-explorer build failed: {done.stderr[-2000:]}")
+    return store, time.perf_counter() - started
 
 
 def manifests_split(sources: Sources) -> bool:
@@ -204,13 +269,18 @@ def prepare(
         archive = build_demo(root, size, products=(SST,), progress=say, variants=variants)
     build_s = 0.0 if reused else time.perf_counter() - started
     sources = sources_of(archive)
+    built, cli_build_s = build_with_cli(sources, root, say)
+    sources = dataclasses.replace(sources, built=str(built))
     disk = {
         "granules": _folder_bytes(Path(sources.granules)),
         "icechunk": _folder_bytes(Path(sources.icechunk)),
+        "icechunk_built": _folder_bytes(built),
         "kerchunk_json": _folder_bytes(Path(sources.kerchunk)),
     }
     times = time_steps(sources)
-    return Prepared(str(size), layout, chunks, root, sources, times, reused, build_s, disk)
+    return Prepared(
+        str(size), layout, chunks, root, sources, times, reused, build_s, disk, cli_build_s
+    )
 
 
 def sources_of(archive: Any) -> Sources:

@@ -1,6 +1,9 @@
-"""The four ways to read the same collection, each as ``open`` then ``read`` of a :class:`Case`.
+"""The ways to read the same collection, each as ``open`` then ``read`` of a :class:`Case`.
 
-- ``explorer``: :func:`vstore_explorer.connect` + :func:`vstore_explorer.load` of a Selection;
+- ``explorer``: :func:`vstore_explorer.connect` + :func:`vstore_explorer.load` of a Selection,
+  on the store the demo archive builds (a build, then an append: tags v1 and v2);
+- ``built``: the same, on a store built from the same granules the way users build one, with
+  ``vstore-explorer build granules/*.nc --store ...`` (one command, no append);
 - ``icechunk``: ``icechunk.Repository.open`` + ``xr.open_zarr(chunks=None)`` + xarray by hand;
 - ``kerchunk``: ``xr.open_dataset("reference://", engine="zarr", chunks=None)`` + xarray by hand;
 - ``mfdataset``: ``xr.open_mfdataset`` over the NetCDF4 granules (netCDF4 engine, serial, a file
@@ -21,9 +24,10 @@ from typing import Any
 
 from benchmarks.cases import Case, by_hand, selection
 
-PATH_NAMES = ("explorer", "icechunk", "kerchunk", "mfdataset")
+PATH_NAMES = ("explorer", "built", "icechunk", "kerchunk", "mfdataset")
 PATH_TITLES = {
     "explorer": "vstore_explorer (connect + load)",
+    "built": "vstore_explorer, `vstore-explorer build` store",
     "icechunk": "raw Icechunk + xarray",
     "kerchunk": "Kerchunk reference:// (zarr)",
     "mfdataset": "xr.open_mfdataset (netCDF4)",
@@ -63,6 +67,8 @@ class Sources:
         kerchunk: the Kerchunk JSON references file.
         granules: the folder of NetCDF4 granules.
         count: the number of granules.
+        built: an Icechunk store of the same granules built by ``vstore-explorer build``
+            (the ``built`` path; empty when none was built).
     """
 
     icechunk: str
@@ -70,6 +76,7 @@ class Sources:
     kerchunk: str
     granules: str
     count: int
+    built: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,6 +86,7 @@ class Sources:
         return cls(
             **{k: data[k] for k in ("icechunk", "container", "kerchunk", "granules")},
             count=int(data["count"]),
+            built=str(data.get("built") or ""),
         )
 
 
@@ -106,11 +114,14 @@ def allow_open_files(count: int) -> None:
 def open_path(path: str, sources: Sources, *, netcdf_cache: str = "default") -> Any:
     """Open the collection the ``path`` way: a StoreHandle (explorer) or a lazy Dataset.
     ``netcdf_cache`` (mfdataset only): ``default`` (netCDF-C's chunk cache) or ``off``."""
-    if path == "explorer":
+    if path in ("explorer", "built"):
         from vstore_explorer.catalog.links import StoreLink
         from vstore_explorer.stores.open import connect
 
-        return connect(StoreLink(url=Path(sources.icechunk).as_uri(), kind="icechunk"))
+        store = sources.icechunk if path == "explorer" else sources.built
+        if not store:
+            raise ValueError("no store built by `vstore-explorer build` for the built path")
+        return connect(StoreLink(url=Path(store).as_uri(), kind="icechunk"))
     if path == "icechunk":
         import icechunk
         import xarray as xr
@@ -160,7 +171,7 @@ def open_path(path: str, sources: Sources, *, netcdf_cache: str = "default") -> 
 
 def read_path(path: str, opened: Any, case: Case) -> Any:
     """Read ``case`` from what :func:`open_path` returned; the loaded DataArray."""
-    if path == "explorer":
+    if path in ("explorer", "built"):
         import math
 
         from vstore_explorer.compute import load

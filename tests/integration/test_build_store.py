@@ -90,9 +90,16 @@ def test_append_skips_granules_already_in_store(gldas_files, tmp_path):
 
 
 def _write_mismatched(
-    template: Path, out: Path, *, hours: int, lat_subset: bool = False, dtype=None
+    template: Path,
+    out: Path,
+    *,
+    hours: int,
+    lat_subset: bool = False,
+    dtype=None,
+    lat_offset: float = 0.0,
 ):
-    """A copy of a GLDAS granule, later in time, with a smaller grid or another dtype."""
+    """A copy of a GLDAS granule, later in time, with a smaller or shifted grid or another
+    dtype."""
     with netCDF4.Dataset(template) as src, netCDF4.Dataset(out, "w", format="NETCDF4") as dst:
         nlat = 300 if lat_subset else len(src.dimensions["lat"])
         dst.createDimension("time", None)
@@ -104,7 +111,7 @@ def _write_mismatched(
         for name in ("lat", "lon"):
             v = dst.createVariable(name, "f4", (name,))
             v.units = src[name].units
-            v[:] = src[name][:nlat] if name == "lat" else src[name][:]
+            v[:] = src[name][:nlat] + lat_offset if name == "lat" else src[name][:]
         for name in (GLDAS_VAR, "SoilMoi10_40cm_inst"):
             var_dtype = dtype or src[name].dtype
             v = dst.createVariable(
@@ -126,6 +133,8 @@ def _write_mismatched(
     [
         ({"lat_subset": True}, "grid 'lat' has 300 points instead of 600"),
         ({"dtype": "f8"}, "SoilMoi0_10cm_inst: dtype float64 instead of float32"),
+        # within np.allclose's tolerance, but the store keeps one lat: it must be identical
+        ({"lat_offset": 1e-4}, "grid 'lat' values differ (at index 0: "),
     ],
 )
 def test_mismatched_granule_is_refused_and_store_unchanged(gldas_files, tmp_path, kwargs, expected):

@@ -60,11 +60,15 @@ def test_container_without_credentials_fails_at_open_naming_the_prefix(
 
 
 def test_container_refusing_access_names_the_prefix(s3_server, s3_gldas):
-    # a grant that S3 refuses (anonymous on a private bucket) is reported as such, at open time
+    # a grant that S3 refuses (anonymous on a private bucket) is reported as such, at the first
+    # read of a granule (opening reads only the store: its coordinates are native)
     access = s3_server.access(container_credentials={"s3://granules/": None})
     s3_server.reset()
+    handle = connect(s3_gldas.link, credentials=access)
+    assert not [r for r in s3_server.requests if r.bucket == "granules"]  # nothing read yet
+    step = Selection(variables=(VAR,), time=("2016-01-01T03:00",) * 2)
     with pytest.raises(ContainerAccessError, match=r"refused by 's3://granules/'.*AccessDenied"):
-        connect(s3_gldas.link, credentials=access)
+        load(handle, step)
     assert {r.status for r in s3_server.requests if r.bucket == "granules"} == {403}
 
 
@@ -75,7 +79,7 @@ def test_missing_local_granule_names_its_url_and_the_variable(gldas_copies, tmp_
     (build_icechunk if kind == "icechunk" else build_kerchunk)(gldas_copies, store)
     gone = gldas_copies[1]
     gone.unlink()
-    handle = connect(store)  # opening reads the first and last time_bnds only: still fine
+    handle = connect(store)  # opening reads no granule: the coordinates are the store's own
     with pytest.raises(GranuleReadError) as err:
         load(handle, STEP_1)
     assert err.value.url == gone.as_uri() and err.value.variable == VAR
@@ -112,12 +116,15 @@ def test_missing_granule_on_s3_names_its_url(s3_server, s3_gldas):
     assert "NoSuchKey" in str(err.value)
 
 
-def test_missing_first_or_last_granule_fails_at_open_naming_it(gldas_copies, tmp_path):
+def test_missing_first_or_last_granule_opens_and_fails_at_its_read_naming_it(
+    gldas_copies, tmp_path
+):
     store = tmp_path / "s.icechunk"
     build_icechunk(gldas_copies, store)
-    gldas_copies[-1].unlink()  # xarray reads the last time_bnds value to decode times
+    gldas_copies[-1].unlink()  # the store's time and time_bnds are its own: it still opens
+    handle = connect(store)
     with pytest.raises(GranuleReadError, match=f"its granule {gldas_copies[-1].as_uri()}"):
-        connect(store)
+        load(handle, Selection(variables=(VAR,)))
 
 
 # -- limits ---------------------------------------------------------------------------------------

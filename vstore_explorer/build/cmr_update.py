@@ -50,6 +50,7 @@ from vstore_explorer.build.cmr_search import (
     search_granules,
 )
 from vstore_explorer.build.commit_lock import commit_lock
+from vstore_explorer.build.coordinates import native_coordinates, rewrite_as_one_chunk
 from vstore_explorer.build.errors import BuildError, GranuleError
 from vstore_explorer.build.executors import Parallel
 from vstore_explorer.build.from_cmr import CMRChange, named, placed
@@ -305,6 +306,10 @@ def _apply(
                 write_slot(
                     session, group, datasets[group], dim, start, checked_after, stored[group][1]
                 )
+    if read:  # slots grown or rewritten: coordinates along dim back to one chunk each
+        sample = next(iter(read.values()))
+        for group in groups:
+            rewrite_as_one_chunk(session, group, native_coordinates(sample.groups[group], dim))
     verified = _verify(session, splice, read, starts, groups, dim, access) if verify else None
     removed = [r for r in record.granules if r.granule_ur in gone]
     added = [new_refs[r.granule_ur] for r in plan.added]

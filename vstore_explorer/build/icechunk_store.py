@@ -34,11 +34,16 @@ from typing import Any
 import xarray as xr
 
 from vstore_explorer.build.commit_lock import commit_lock
+from vstore_explorer.build.coordinates import (
+    native_coordinates,
+    one_chunk_encoding,
+    rewrite_as_one_chunk,
+)
 from vstore_explorer.build.errors import BuildError
 from vstore_explorer.build.executors import Parallel
 from vstore_explorer.build.icechunk_append import append_icechunk
 from vstore_explorer.build.layout import store_group
-from vstore_explorer.build.manifests import REFS_PER_MANIFEST, manifest_config
+from vstore_explorer.build.manifests import INLINE_BYTES, REFS_PER_MANIFEST, manifest_config
 from vstore_explorer.build.plan import GranulePlan, layout_of, plan_granules
 from vstore_explorer.build.repo import container_prefix_url, grants, layout_metadata
 from vstore_explorer.build.report import NO_CHANGE_CHECK, StoreUpdate, change_check_time
@@ -61,7 +66,12 @@ __all__ = [
 
 
 def write_groups(session: Any, plan: GranulePlan, *, append: bool, last_updated_at: Any) -> None:
-    """Write each group's virtual dataset into ``session`` (appending along the layout's dim)."""
+    """Write each group's virtual dataset into ``session`` (appending along the layout's dim).
+
+    Coordinates and bounds are written natively, each as one chunk (:mod:`.coordinates`): a
+    build encodes them so; an append rewrites those along the dimension (``time``,
+    ``time_bnds``) as one chunk of the stored and the new values, in this same session.
+    """
     import zarr
 
     if not append and "/" not in plan.datasets:
@@ -71,12 +81,16 @@ def write_groups(session: Any, plan: GranulePlan, *, append: bool, last_updated_
         if append:
             # variables without the append dimension (grid mappings like ``crs``) are stored
             vds = vds.drop_vars([n for n, v in vds.data_vars.items() if dim not in v.dims])
+        else:
+            vds = one_chunk_encoding(vds)
         vds.vz.to_icechunk(
             session.store,
             group=store_group(group),
             append_dim=dim if append else None,
             last_updated_at=last_updated_at,
         )
+        if append:
+            rewrite_as_one_chunk(session, group, native_coordinates(vds, dim))
 
 
 def session_reader(session: Any) -> Any:
@@ -162,6 +176,7 @@ def build_icechunk(
     with staged_repository(store_url, access) as build_url:
         config = icechunk.RepositoryConfig.default()
         config.manifest = manifest_config(plan.datasets.values(), dim)
+        config.inline_chunk_threshold_bytes = INLINE_BYTES  # the coordinates, in their manifests
         config.set_virtual_chunk_container(
             icechunk.VirtualChunkContainer(prefix, access.icechunk_container_store(prefix))
         )

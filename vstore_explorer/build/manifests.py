@@ -1,8 +1,8 @@
 """How a virtual store's Icechunk manifests are split, so a reader loads only the references it needs.
 
 Example:
-    >>> REFS_PER_MANIFEST
-    1000
+    >>> REFS_PER_MANIFEST, INLINE_BYTES
+    (1000, 65535)
 """
 
 from __future__ import annotations
@@ -15,6 +15,14 @@ import xarray as xr
 
 REFS_PER_MANIFEST = 1_000
 """About how many chunk references of an array one manifest holds (split along the append dim)."""
+
+INLINE_BYTES = 65_535
+"""Native chunks up to this size are kept inside their manifest (Icechunk's
+``inline_chunk_threshold_bytes``; its largest value, the default is 512). The builders' native
+chunks are the coordinates, one chunk each (:mod:`.coordinates`): inline, opening a store reads
+one manifest per coordinate and no chunk object, whatever the number of granules (a daily
+``time`` fits up to 8,191 steps). xarray reads ``time`` three times at open; a chunk object
+would be fetched each time."""
 
 
 def manifest_config(

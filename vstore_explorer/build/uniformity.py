@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from vstore_explorer.build.coordinates import coordinate_names
 from vstore_explorer.build.errors import GranuleMismatchError
 
 if TYPE_CHECKING:
@@ -114,6 +115,8 @@ class Signature:
             attrs = var.attrs if metadata is not None else {}
             variables[str(name)] = _facts(var.dims, var.dtype, metadata, attrs, dim)
         grid = {str(k): np.asarray(v.values) for k, v in ds.coords.items() if _is_grid(v, k, dim)}
+        virtual = {str(n) for n, v in ds.data_vars.items() if hasattr(v.variable._data, "manifest")}
+        grid.update(_loaded_bounds(ds, dim, exclude=virtual))
         return cls(variables, grid)
 
     @classmethod
@@ -125,10 +128,13 @@ class Signature:
             is_virtual = str(name) in virtual
             metadata = array.metadata if is_virtual else None
             attrs = dict(array.attrs) if is_virtual else {}
-            variables[str(name)] = _facts(var.dims, array.dtype, metadata, attrs, dim)
+            # a loaded variable compares decoded, as a granule's loaded variable is (time_bnds)
+            dtype = array.dtype if is_virtual else var.dtype
+            variables[str(name)] = _facts(var.dims, dtype, metadata, attrs, dim)
         grid = {
             str(k): np.asarray(v.values) for k, v in decoded.coords.items() if _is_grid(v, k, dim)
         }
+        grid.update(_loaded_bounds(decoded, dim, exclude=virtual))
         return cls(variables, grid)
 
     def differences(self, other: Signature) -> list[str]:
@@ -148,11 +154,37 @@ class Signature:
                 out.append(f"coordinate {coord!r} {'missing' if b is None else 'unexpected'}")
             elif a.shape != b.shape:
                 out.append(f"grid {coord!r} has {b.size} points instead of {a.size}")
-            elif a.dtype.kind in "fc" and not np.allclose(a, b, equal_nan=True):
-                out.append(f"grid {coord!r} values differ (first {b.flat[0]!r} vs {a.flat[0]!r})")
-            elif a.dtype.kind not in "fc" and not np.array_equal(a, b):
-                out.append(f"grid {coord!r} values differ")
+            elif not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc"):
+                # identical, not close: the store keeps one copy (the first granule's)
+                where = np.flatnonzero(~_same(a, b))
+                first = int(where[0]) if where.size else 0
+                out.append(
+                    f"grid {coord!r} values differ (at index {first}: {b.flat[first]!r} instead "
+                    f"of {a.flat[first]!r})"
+                )
         return out
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise equality (NaN equals NaN for floats)."""
+    equal = np.asarray(a == b)
+    if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+        equal |= np.isnan(a) & np.isnan(b)
+    return equal.reshape(-1)
+
+
+def _loaded_bounds(ds: xr.Dataset, dim: str, exclude: set[str]) -> dict[str, np.ndarray]:
+    """Loaded bounds variables not along ``dim`` (``lat_bnds``): stored once, so compared like
+    the grid."""
+    described = {str(n): (v.dims, {**v.encoding, **v.attrs}) for n, v in ds.variables.items()}
+    return {
+        name: np.asarray(ds[name].values)
+        for name in coordinate_names(described)
+        if name in ds.data_vars
+        and name not in exclude
+        and dim not in ds[name].dims
+        and not hasattr(ds[name].variable._data, "manifest")
+    }
 
 
 def _is_grid(var: xr.DataArray, name: Any, dim: str) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from vstore_explorer.build.coordinates import manifest_coordinates
 from vstore_explorer.build.errors import GranuleError, GranuleMismatchError
 from vstore_explorer.build.executors import DaskClient, Parallel, run_all
 from vstore_explorer.build.layout import GroupTree, normalize_group
@@ -320,7 +321,7 @@ def virtualize_one(
                 loadable = (
                     list(layout.loadable_variables)
                     if layout.loadable_variables is not None
-                    else None
+                    else manifest_coordinates(view.manifest_group)  # coordinates and bounds
                 )
                 ds = store.to_virtual_dataset(loadable_variables=loadable)
         except Exception as exc:
@@ -364,10 +365,11 @@ def virtualize_granules(
     """Virtualize each granule (see :func:`virtualize_one`), in the order given.
 
     Already-virtualized :class:`VirtualGranule` inputs are reused as they are, so one
-    virtualization can feed several stores. Dimension coordinates are loaded (VirtualiZarr's
-    default), which also copes with real files whose coordinate chunks are oversized (GHRSST
-    GAMSSA's ``time``). ``parallel`` picks threads (default, ``workers`` of them), processes,
-    dask, or an ``Executor`` / ``distributed.Client`` (see :mod:`.executors`).
+    virtualization can feed several stores. Dimension coordinates and their bounds are loaded
+    (:mod:`.coordinates`: the stores keep them natively, in one chunk each), which also copes
+    with real files whose coordinate chunks are oversized (GHRSST GAMSSA's ``time``).
+    ``parallel`` picks threads (default, ``workers`` of them), processes, dask, or an
+    ``Executor`` / ``distributed.Client`` (see :mod:`.executors`).
     """
     layout = layout or Layout()
     if loadable_variables is not None:
