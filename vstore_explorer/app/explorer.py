@@ -97,6 +97,7 @@ class Explorer(Viewer):
         state = self.state
         handle = state.handle
         state.cancel()
+        state.forget_plans()
         if state.background is not None:
             state.background.close()
         with param.parameterized.discard_events(state):  # no view updates: the page is gone

@@ -207,6 +207,11 @@ class ViewsPart(StorePart):
         self._planned = (key, request)
         return request
 
+    def forget_plans(self) -> None:
+        """Drop the planned request (it holds the data it loaded: a closed session frees it)."""
+        self._planned = None
+        self._running = None
+
     def apply(self) -> ViewResult | None:
         """Load the view on show although it takes longer than ``apply_above`` ('Apply')."""
         return self.refresh(applied=True)
