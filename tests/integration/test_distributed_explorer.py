@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import queue
 import signal
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from tests.background_page import Page
 from tests.net import free_port
 from vstore_explorer.app.state.background import Background, LoadCancelled, Ticket
 from vstore_explorer.compute import compute
@@ -225,24 +225,6 @@ def test_reads_without_dask_stay_in_the_server_process(
 
 
 # ------------------------------------------------------------------ progress and cancel
-
-
-class Page:
-    """A served page's side of a :class:`Background`: hand-backs queue up until drained."""
-
-    def __init__(self) -> None:
-        self.calls: queue.Queue[Callable[[], None]] = queue.Queue()
-        self.background = Background(self.calls.put)
-
-    def drain(self, until: Callable[[], bool], timeout: float = 60) -> None:
-        while not until():
-            self.calls.get(timeout=timeout)()
-
-    def settle(self) -> None:
-        """Wait for the worker thread to finish, then run every hand-back."""
-        self.background._pool.submit(lambda: None).result(timeout=60)
-        while not self.calls.empty():
-            self.calls.get_nowait()()
 
 
 @pytest.fixture
