@@ -17,10 +17,12 @@ class Page:
         self.background = Background(self.calls.put)
         self.gate = threading.Event()
 
-    def hold(self) -> None:
-        """Keep the worker busy until :meth:`release` (so loads queue behind it)."""
+    def hold(self, *, download: bool = False) -> None:
+        """Keep the worker (the download worker) busy until :meth:`release`, so what is sent
+        there queues behind it."""
         self.gate.clear()
-        self.background._pool.submit(self.gate.wait, 30)
+        pool = self.background._downloads if download else self.background._pool
+        pool.submit(self.gate.wait, 30)
 
     def release(self) -> None:
         self.gate.set()
@@ -32,6 +34,7 @@ class Page:
 
     def settle(self) -> None:
         """Wait for the worker to finish what it has, then run every hand-back."""
-        self.background._pool.submit(lambda: None).result(timeout=60)
+        for pool in (self.background._pool, self.background._downloads):
+            pool.submit(lambda: None).result(timeout=60)
         while not self.calls.empty():
             self.calls.get_nowait()()

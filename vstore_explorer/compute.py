@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -133,16 +133,23 @@ class Request:
         *,
         progress: Progress | None = None,
         client: Client | None = None,
+        by_chunk: bool = False,
     ) -> xr.DataArray | xr.Dataset:
         """Read the result: the cost checked against ``limits`` first (nothing read above them),
-        then computed, on ``client`` (a ``distributed.Client``) when given."""
+        then computed, on ``client`` (a ``distributed.Client``) when given.
+
+        ``by_chunk`` reads through dask, a task per stored chunk, even without a reduction: the
+        ``progress`` (and a stop raised from it) then come chunk by chunk (large downloads)."""
         self.check(limits)
         try:
             before, after = self._split()
-            if not after:
+            if not after and not by_chunk:
                 return compute(self.lazy(), client=client, progress=progress)
-            read = compute(execute(self.handle.dataset, before), client=client, progress=progress)
-            return execute(read, after)
+            read = execute(self.handle.dataset, before)
+            read = compute(
+                _by_stored_chunks(read) if by_chunk else read, client=client, progress=progress
+            )
+            return execute(read, after) if after else read
         except Exception as exc:  # a granule gone or refused: say which, for which variable
             clear = self.handle.read_error(exc)
             if clear is None:
@@ -322,6 +329,19 @@ def compute(
         result = obj.compute()
     progress(1.0)
     return result
+
+
+def _by_stored_chunks(obj: xr.DataArray | xr.Dataset) -> xr.DataArray | xr.Dataset:
+    """``obj`` backed by dask along the store's own chunks (as is, if it is dask already)."""
+    if _is_dask(obj):
+        return obj
+    arrays = [obj] if isinstance(obj, xr.DataArray) else list(obj.data_vars.values())
+    chunks: dict[Hashable, int] = {}
+    for array in arrays:
+        for dim, size in (array.encoding.get("preferred_chunks") or {}).items():
+            if dim in obj.dims:
+                chunks[dim] = min(chunks.get(dim, size), int(size))
+    return obj.chunk(chunks)
 
 
 def _is_dask(obj: xr.DataArray | xr.Dataset) -> bool:

@@ -328,9 +328,14 @@ def test_search_subset_tap_and_take_the_code(
     assert result["name"] == "analysed_sst" and result["dims"] == ["time"]
     np.testing.assert_allclose(result["values"], shown["analysed_sst"], rtol=1e-6)
     assert np.ptp(result["values"]) > 0 and 270 < min(result["values"]) < 310  # kelvin, varies
-    with page.expect_download() as download:
+    with page.expect_download() as download:  # made off the page's thread, then sent
         page.locator(".vx-download-nc button").click()
     payload = Path(download.value.path()).read_bytes()
+    status = page.locator(".vx-status")
+    wait_until(
+        lambda: status.get_by_text("handed to the browser").count() == 1, "the download's status"
+    )
+    assert not page.locator(".vx-cancel-download").is_visible()
     with xr.open_dataset(io.BytesIO(payload), engine="h5netcdf") as subset:
         np.testing.assert_allclose(subset["analysed_sst"].values, result["values"], rtol=1e-6)
         assert (float(subset["lon"]), float(subset["lat"])) == (result["lon"], result["lat"])

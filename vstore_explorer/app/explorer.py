@@ -97,6 +97,7 @@ class Explorer(Viewer):
         state = self.state
         handle = state.handle
         state.cancel()
+        state.cancel_download()
         state.forget_plans()
         if state.background is not None:
             state.background.close()

@@ -29,6 +29,10 @@ class RefusableDownload(pn.widgets.FileDownload):
             return
         super()._sync_data(fileobj)
 
+    def deliver(self, data: bytes) -> None:
+        """Send ``data`` made after the click (off the page's thread): the browser saves it."""
+        super()._sync_data(io.BytesIO(data))
+
 
 class CodeView(Viewer):
     """The script of the view on show (copy, download as .py) and the subset as NetCDF."""
@@ -79,7 +83,23 @@ class CodeView(Viewer):
             color="light",
             css_classes=_css("download-tif"),
         )
+        self.download_progress = pn.indicators.Progress(
+            value=-1, active=False, visible=False, width=160, css_classes=_css("download-progress")
+        )
+        self.cancel_download = pn.widgets.Button(
+            label="Cancel download", visible=False, css_classes=_css("cancel-download")
+        )
+        self.cancel_download.on_click(lambda _event: self.state.cancel_download())
         s.param.watch(self._names, ["variable", "view", "collection"])
+        s.param.watch(self._downloading, ["downloading", "download_progress"])
+
+    def _downloading(self, *_: Any) -> None:
+        s = self.state
+        value = s.download_progress if 0 < s.download_progress < 100 else -1
+        self.download_progress.param.update(
+            value=value, active=s.downloading, visible=s.downloading
+        )
+        self.cancel_download.visible = s.downloading
 
     def _names(self, *_: Any) -> None:
         self.script.filename = self.state.download_name("py")
@@ -99,15 +119,19 @@ class CodeView(Viewer):
         return io.StringIO(self.state.code)
 
     def _netcdf(self) -> io.BytesIO | None:
-        data = (
-            self.state.netcdf_bytes()
-        )  # sized first: over the limits, None and the alert says why
+        """Sized first: over the limits, None and the alert says why. A served session makes
+        the file off the page's thread (progress, Cancel) and sends it when it is ready."""
+        if self.state.background is not None:
+            self.state.prepare_netcdf(self.netcdf.deliver)
+            return None
+        data = self.state.netcdf_bytes()
         return None if data is None else io.BytesIO(data)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
             "### Code",
             pn.Row(self.copy, self.script, self.netcdf, self.csv, self.geotiff),
+            pn.Row(self.download_progress, self.cancel_download),
             self.editor,
             css_classes=_css("code-section"),
             sizing_mode="stretch_width",

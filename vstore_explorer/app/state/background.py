@@ -58,17 +58,25 @@ class Ticket:
 
 
 class Background:
-    """One worker thread for a session's loads, and the way back to its page (``schedule``)."""
+    """A worker thread for a session's loads (one for its downloads), and the way back to its
+    page (``schedule``)."""
 
     def __init__(self, schedule: Schedule) -> None:
         self.schedule = schedule
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vx-load")
+        self._downloads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vx-download")
 
     def run(
-        self, ticket: Ticket, work: Callable[[], T], done: Callable[[T | BaseException], None]
+        self,
+        ticket: Ticket,
+        work: Callable[[], T],
+        done: Callable[[T | BaseException], None],
+        *,
+        download: bool = False,
     ) -> Future[None]:
         """Run ``work`` on the worker thread; ``done`` gets its result (or the exception) on the
-        page's thread, unless the ticket was cancelled meanwhile (then nothing is handed back)."""
+        page's thread, unless the ticket was cancelled meanwhile (then nothing is handed back).
+        A ``download`` has a thread of its own: the plots keep loading while a file is made."""
 
         def job() -> None:
             outcome: T | BaseException
@@ -80,7 +88,7 @@ class Background:
             if not ticket.cancelled:
                 self.schedule(lambda: None if ticket.cancelled else done(outcome))
 
-        return self._pool.submit(job)
+        return (self._downloads if download else self._pool).submit(job)
 
     def progress(self, ticket: Ticket, show: Callable[[int], None]) -> Callable[[float], None]:
         """A dask progress callback for ``ticket``: it stops the work once the ticket is cancelled
@@ -98,3 +106,4 @@ class Background:
     def close(self) -> None:
         """Stop taking work (the session has closed); a running load ends at its next task."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._downloads.shutdown(wait=False, cancel_futures=True)
