@@ -149,9 +149,48 @@ def test_a_rasterized_hovmoller_keeps_its_colours_and_title(make_explorer: Make)
     ]
     assert raster.handles["colorbar"] is not None and figure.title.text == plot[1]["title"]
     assert figure.frame_width == plot[1]["frame_width"]
+    assert _save_name(figure) == "DEMO_25km-VSTOREDEMO-L4-GLOB-v01_analysed_sst_hovmoller"
 
     colder = (big - 30).assign_attrs(big.attrs)  # shown in place: its own range
     plot2 = plots.spec(colder, "hovmoller")
     assert not live.update(replace(shown, data=colder, plot=plot2))
-    mapper = holoviews_plot(pane, "RasterPlot").handles["color_mapper"]
+    raster = holoviews_plot(pane, "RasterPlot")
+    mapper = raster.handles["color_mapper"]
     assert (mapper.low, mapper.high) == plot2[1]["clim"] != plot[1]["clim"]
+    assert raster.handles["colorbar"].title == plot2[1]["clabel"]
+    # the toolbar's save tool names the PNG after what is on show (Bokeh would prompt)
+    assert _save_name(raster.handles["plot"]).endswith("_analysed_sst_hovmoller")
+    other = colder.rename("sea_ice_fraction")
+    assert live.update(replace(shown, data=other, plot=plots.spec(other, "hovmoller")))
+    pane = pn.pane.HoloViews(live.object)
+    pane.get_root(Document())
+    figure = holoviews_plot(pane, "RasterPlot").handles["plot"]
+    assert _save_name(figure).endswith("_sea_ice_fraction_hovmoller")
+
+
+def _save_name(figure: Any) -> str | None:
+    return next(t.filename for t in figure.tools if type(t).__name__ == "SaveTool")
+
+
+def test_a_rasterized_map_saves_as_a_named_png_after_a_variable_change(make_explorer: Make) -> None:
+    """The global map (1,036,800 cells) is rasterized; its toolbar's save names the file after
+    the variable on show, before and after a change drawn in place."""
+    import panel as pn
+    from bokeh.document import Document
+
+    from vstore_explorer.app.live import LivePlot
+
+    app = make_explorer(collection=SST)
+    state = app.state
+    shown = state.result("map")
+    assert shown is not None and shown.plot[1].get("rasterize")
+    live = LivePlot("map", state)
+    live.update(shown)
+    pane = pn.pane.HoloViews(live.object)
+    pane.get_root(Document())
+    figure = holoviews_plot(pane, "OverlayPlot").handles["plot"]
+    assert _save_name(figure) == f"{SST}_analysed_sst_map"
+    state.variable = "analysis_error"
+    assert not live.update(state.result("map"))  # drawn in place
+    figure = holoviews_plot(pane, "OverlayPlot").handles["plot"]
+    assert _save_name(figure) == f"{SST}_analysis_error_map"

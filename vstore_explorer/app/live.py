@@ -131,6 +131,7 @@ class LivePlot:
         self.tap: hv.streams.Tap | None = None
         self.bounds: hv.streams.BoundsXY | None = None
         self.look: Look | None = None
+        self.stem = "vstore"  # the PNG name of the result on show (see :func:`png_stem`)
         self.object: Any = placeholder(PLACEHOLDER)
 
     @staticmethod
@@ -152,6 +153,7 @@ class LivePlot:
         if result is None:
             return False
         key = self._key(result)
+        self.stem = png_stem(result)
         if key == self.key and self.pipe is not None:
             if self.look is not None:
                 self.look.options = {**self.look.options, **raster_options(result.plot[1])}
@@ -202,12 +204,12 @@ class LivePlot:
             # updated with each result shown in place (rasterize drops the element's options)
             look = raster_options(kwargs)
             self.look = Look(options=look)
-            shown = rasterize(self.dynamic).apply.opts(  # (a hook after this would stop the
-                # reactive options from reaching the colour bar: its PNG is named when saved)
+            shown = rasterize(self.dynamic).apply.opts(  # (a hook here would stop the reactive
+                # options from reaching the colour bar: the outermost object names the PNG)
                 **{k: self.look.param["options"].rx()[k] for k in look}  # reactive per key
             )
         if self.view != "map":
-            return shown.opts(framewise=True)
+            return shown.opts(framewise=True, hooks=[self._save_as])
         x, y = str(kwargs["x"]), str(kwargs["y"])
         shown = shown.opts(  # scroll zooms, dragging draws a box, a tap picks a point
             tools=["tap", "box_select", "hover", "wheel_zoom"],
@@ -225,7 +227,7 @@ class LivePlot:
             streams=[hv.streams.Params(self.state, list(MARK_PARAMS))],
         )
         layers.append(marks)
-        return _overlay(layers)
+        return _overlay(layers).opts(hooks=[self._save_as])
 
     def _marks(self, x: str, y: str, **p: Any) -> hv.Overlay:
         box: list[np.ndarray] = []
@@ -241,6 +243,10 @@ class LivePlot:
             color="magenta", size=10, marker="x", line_width=3
         )
         return path * marker
+
+    def _save_as(self, plot: Any, element: Any) -> None:
+        """Name the PNG of the result on show (a rasterized plot's element hooks are dropped)."""
+        _save_as(self.stem, plot, element)
 
     # -- stream callbacks -------------------------------------------------------------------------
 
