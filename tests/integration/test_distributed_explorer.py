@@ -10,6 +10,7 @@ once, naming the address, when nothing listens there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import signal
@@ -65,7 +66,11 @@ def _scheduler_clients(dask_scheduler: Any) -> int:
     return sum(1 for name in dask_scheduler.clients if name != "fire-and-forget")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], wait: float = 0) -> None:
+    """Stop a process: let it end by itself for up to ``wait`` seconds, then SIGTERM, SIGKILL."""
+    if wait:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=wait)
     if process.poll() is None:
         process.terminate()
         try:
@@ -133,10 +138,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         address = json.loads(scheduler_file.read_text())["address"]
         yield Cluster(address, scheduler_file, client, workers, processes)
     finally:
+        shut_down = False
         if client is not None:
+            with contextlib.suppress(Exception):  # the scheduler closes its workers, then itself
+                client.shutdown()
+                shut_down = True
             client.close()
         for process in reversed(processes):  # the workers first, then the scheduler
-            _stop(process)
+            _stop(process, wait=10 if shut_down else 0)
         for log in logs:
             log.close()
 
@@ -149,16 +158,62 @@ def _ran(stream: Any) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ views on the cluster
 
 
+@dataclass(frozen=True)
+class Reference:
+    """The views computed in this process (dask's threads), by one explorer without a client."""
+
+    first_map: Any
+    area_series: Any
+    mean_map: Any
+    point_series: Any
+    cluster_tasks: int
+    """Tasks the cluster ran while they were computed (0: all computed here)."""
+
+
+@pytest.fixture(scope="module")
+def local(cluster: Cluster, demo_records: str) -> Reference:
+    """The reference results the cluster's must equal, computed once for the module: the first
+    map (one day), the area-mean series, the time-mean map and the series at (-40, 30)."""
+    from distributed import get_task_stream
+    from panel.io.location import Location
+
+    from vstore_explorer.app.explorer import explore
+
+    state = explore(
+        demo_records, collection=SST, apply_above=math.inf, warm=False, location=Location()
+    ).state
+    assert state.client is None
+    first_map = state.result("map")
+    with get_task_stream(cluster.client) as stream, dask.config.set(scheduler="threads"):
+        state.view = "timeseries"
+        area_series = state.timeseries_result
+        state.view = "map"
+        state.map_mean = True
+        mean_map = state.map_result
+        state.param.update(map_mean=False, view="timeseries")
+        state.param.update(where="point", lon=-40.0, lat=30.0)
+        point_series = state.timeseries_result
+    for name, result in (
+        ("first map", first_map),
+        ("area mean", area_series),
+        ("time-mean map", mean_map),
+        ("point series", point_series),
+    ):
+        assert result is not None, (name, state.alert)
+    assert mean_map.selection.reduction == "time_mean"
+    assert point_series.selection.point == (-40.0, 30.0)
+    return Reference(first_map, area_series, mean_map, point_series, len(_ran(stream)))
+
+
 def test_area_mean_and_maps_load_on_the_cluster_and_equal_local_results(
-    cluster: Cluster, make_explorer: Make
+    cluster: Cluster, make_explorer: Make, local: Reference
 ) -> None:
     from distributed import get_task_stream
 
-    local = make_explorer(collection=SST, apply_above=math.inf, warm=False).state
     remote = make_explorer(
         collection=SST, apply_above=math.inf, warm=False, client=cluster.client
     ).state
-    assert remote.client is cluster.client and local.client is None
+    assert remote.client is cluster.client
     steps = remote.handle.dataset.sizes["time"]
 
     # the area-mean series: one read + reduction per daily chunk, on both workers
@@ -176,39 +231,30 @@ def test_area_mean_and_maps_load_on_the_cluster_and_equal_local_results(
     middle = [p for p in seen if 0 < p < 100]
     assert middle == sorted(middle) and len(set(middle)) >= 2 and seen[-1] == 100, seen
     assert remote.progress == 100 and not remote.busy
-    with get_task_stream(cluster.client) as stream, dask.config.set(scheduler="threads"):
-        local.view = "timeseries"
-    assert _ran(stream) == []  # the reference is computed here
-    expected = local.timeseries_result
-    assert expected is not None
+    assert local.cluster_tasks == 0  # the reference is computed here
+    expected = local.area_series
     np.testing.assert_allclose(series.data.values, expected.data.values, rtol=1e-12, atol=0)
     np.testing.assert_array_equal(series.data.time.values, expected.data.time.values)
 
     # the time-mean map: a reduction over the days, on the cluster too
-    remote.view = local.view = "map"
+    remote.view = "map"
     with get_task_stream(cluster.client) as stream:
         remote.map_mean = True
     mean_map = remote.map_result
     assert mean_map is not None and mean_map.selection.reduction == "time_mean", remote.alert
     tasks = _ran(stream)
     assert len(tasks) >= steps and {t["worker"] for t in tasks} == cluster.workers
-    with dask.config.set(scheduler="threads"):
-        local.map_mean = True
-    assert local.map_result is not None
-    np.testing.assert_allclose(
-        mean_map.data.values, local.map_result.data.values, rtol=1e-12, atol=0
-    )
+    np.testing.assert_allclose(mean_map.data.values, local.mean_map.data.values, rtol=1e-12, atol=0)
     assert cluster.tasks_held() == 0  # nothing kept on the cluster once the results are here
 
 
 def test_reads_without_dask_stay_in_the_server_process(
-    cluster: Cluster, make_explorer: Make
+    cluster: Cluster, make_explorer: Make, local: Reference
 ) -> None:
     """A one-day map and a point's series read a chunk or two with no dask graph: they are read
     here, not shipped to the cluster (and equal the local reads)."""
     from distributed import get_task_stream
 
-    local = make_explorer(collection=SST, apply_above=math.inf, warm=False).state
     with get_task_stream(cluster.client) as stream:
         remote = make_explorer(
             collection=SST, apply_above=math.inf, warm=False, client=cluster.client
@@ -216,11 +262,12 @@ def test_reads_without_dask_stay_in_the_server_process(
         remote.param.update(where="point", lon=-40.0, lat=30.0)
         remote.view = "timeseries"
     assert _ran(stream) == []
-    local.param.update(where="point", lon=-40.0, lat=30.0)
-    local.view = "timeseries"
-    for view in ("map", "timeseries"):
-        got, expected = remote.result(view), local.result(view)
-        assert got is not None and expected is not None
+    for got, expected in (
+        (remote.result("map"), local.first_map),
+        (remote.result("timeseries"), local.point_series),
+    ):
+        assert got is not None
+        assert got.selection == expected.selection
         np.testing.assert_array_equal(got.data.values, expected.data.values)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import glob
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,20 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         "variable), attr:NAME (a global attribute such as time_coverage_start) or filename:REGEX "
         "(the captured groups of the file name, e.g. 'A(\\d{7})')",
     )
+    add_parallel_arguments(parser)
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="do not read the first and last granule back through the store before committing "
+        "(by default a mismatch with a direct read refuses the change)",
+    )
+    add_access_arguments(parser)
+
+
+def add_parallel_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--parallel`` and ``--dask-scheduler``: where granules are parsed (read by
+    :func:`parallel_from`)."""
     parser.add_argument(
         "--parallel",
         choices=PARALLEL_NAMES,
@@ -75,13 +89,11 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="a dask.distributed scheduler (tcp://host:8786) to parse on (implies --parallel dask)",
     )
-    parser.add_argument(
-        "--no-verify",
-        dest="verify",
-        action="store_false",
-        help="do not read the first and last granule back through the store before committing "
-        "(by default a mismatch with a direct read refuses the change)",
-    )
+
+
+def add_access_arguments(parser: argparse.ArgumentParser) -> None:
+    """The store and S3 options of build, append and update (read by :func:`access_from`), and
+    ``--workers``."""
     parser.add_argument(
         "--endpoint-url", help="S3-compatible endpoint for s3:// granules and stores"
     )
@@ -153,6 +165,28 @@ def add_change_check_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_new_containers_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-new-containers`` (append and update): refuse granules outside the store's
+    containers."""
+    parser.add_argument(
+        "--no-new-containers",
+        dest="new_containers",
+        action="store_false",
+        help="refuse granules outside the store's virtual chunk containers instead of adding a "
+        "container for their folder",
+    )
+
+
+def run_and_report(args: argparse.Namespace, change: Callable[[Access, Parallel], Any]) -> int:
+    """Run ``change(access, parallel)`` with the command line's S3 access and ``--parallel`` /
+    ``--dask-scheduler``, print the summary of what it returns and return the exit code (0)."""
+    access = access_from(args)
+    with parallel_from(args) as parallel:
+        report = change(access, parallel)
+    print(report.summary())
+    return 0
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_source_arguments(parser)
     target = parser.add_mutually_exclusive_group(required=True)
@@ -176,11 +210,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, flag) is not None:
             raise InvalidInputError(f"--{flag.replace('_', '-')} needs --collection")
     sources = sources_from(args)
-    access = access_from(args)
-    with parallel_from(args) as parallel:
-        report = _build(args, sources, access, parallel)
-    print(report.summary())
-    return 0
+    return run_and_report(args, lambda access, parallel: _build(args, sources, access, parallel))
 
 
 def _build(args: argparse.Namespace, sources: list[str], access: Access, parallel: Parallel) -> Any:

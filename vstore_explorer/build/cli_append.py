@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 
 from vstore_explorer.build.cli import (
-    access_from,
     add_change_check_argument,
+    add_new_containers_argument,
     add_source_arguments,
     layout_kwargs,
-    parallel_from,
+    run_and_report,
     sources_from,
 )
 
@@ -32,24 +32,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="prefix (path or URL) of the virtual chunk container to add when the granules are "
         "outside the store's containers (default: their common folder)",
     )
-    parser.add_argument(
-        "--no-new-containers",
-        dest="new_containers",
-        action="store_false",
-        help="refuse granules outside the store's virtual chunk containers instead of adding a "
-        "container for their folder",
-    )
+    add_new_containers_argument(parser)
     add_change_check_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from vstore_explorer.build.icechunk_store import append_icechunk
 
-    with parallel_from(args) as parallel:
-        report = append_icechunk(
+    return run_and_report(
+        args,
+        lambda access, parallel: append_icechunk(
             sources_from(args),
             args.store,
-            access=access_from(args),
+            access=access,
             branch=args.branch,
             message=args.message,
             tag=args.tag,
@@ -60,6 +55,5 @@ def run(args: argparse.Namespace) -> int:
             new_containers=args.new_containers,
             container_prefix=args.container_prefix,
             **layout_kwargs(args),
-        )
-    print(report.summary())
-    return 0
+        ),
+    )

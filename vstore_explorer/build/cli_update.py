@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import argparse
 
-from vstore_explorer.build.cli import access_from, add_change_check_argument, parallel_from
-from vstore_explorer.build.executors import PARALLEL_NAMES
+from vstore_explorer.build.cli import (
+    add_access_arguments,
+    add_change_check_argument,
+    add_new_containers_argument,
+    add_parallel_arguments,
+    run_and_report,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,23 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ops|uat|URL",
         help="the CMR to ask (default: the one the store was built from)",
     )
-    parser.add_argument(
-        "--no-new-containers",
-        dest="new_containers",
-        action="store_false",
-        help="refuse granules outside the store's virtual chunk containers instead of adding a "
-        "container for their folder",
-    )
-    parser.add_argument(
-        "--parallel",
-        choices=PARALLEL_NAMES,
-        help="where granules are parsed: threads (default), processes (every core) or dask",
-    )
-    parser.add_argument(
-        "--dask-scheduler",
-        metavar="ADDRESS",
-        help="a dask.distributed scheduler (tcp://host:8786) to parse on (implies --parallel dask)",
-    )
+    add_new_containers_argument(parser)
+    add_parallel_arguments(parser)
     parser.add_argument(
         "--no-verify",
         dest="verify",
@@ -60,22 +50,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "committing",
     )
     add_change_check_argument(parser)
-    parser.add_argument(
-        "--endpoint-url", help="S3-compatible endpoint for s3:// granules and stores"
-    )
-    parser.add_argument("--region", help="S3 region")
-    parser.add_argument("--anonymous", action="store_true", help="read S3 without credentials")
-    parser.add_argument("--workers", type=int, default=4, help="parallel granule reads (4)")
+    add_access_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from vstore_explorer.build.cmr_update import update_store
 
-    with parallel_from(args) as parallel:
-        change = update_store(
+    return run_and_report(
+        args,
+        lambda access, parallel: update_store(
             args.store,
             cmr=args.cmr,
-            access=access_from(args),
+            access=access,
             branch=args.branch,
             dry_run=args.dry_run,
             apply_deletions=args.apply_deletions,
@@ -86,6 +72,5 @@ def run(args: argparse.Namespace) -> int:
             verify=args.verify,
             check_changes=args.check_changes,
             new_containers=args.new_containers,
-        )
-    print(change.summary())
-    return 0
+        ),
+    )

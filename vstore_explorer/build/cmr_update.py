@@ -49,7 +49,6 @@ from vstore_explorer.build.cmr_search import (
     require_links,
     search_granules,
 )
-from vstore_explorer.build.commit_lock import commit_lock
 from vstore_explorer.build.coordinates import native_coordinates, rewrite_as_one_chunk
 from vstore_explorer.build.errors import BuildError, GranuleError
 from vstore_explorer.build.executors import Parallel
@@ -58,11 +57,12 @@ from vstore_explorer.build.icechunk_append import (
     _containers_for,
     _only,
     _plan,
-    _restore_config,
     _store_datasets,
+    commit_update,
+    with_containers,
 )
 from vstore_explorer.build.plan import GranulePlan
-from vstore_explorer.build.repo import grants, layout_metadata, open_repo, recorded_layout
+from vstore_explorer.build.repo import layout_metadata, open_repo, recorded_layout
 from vstore_explorer.build.report import StoreUpdate, change_check_time
 from vstore_explorer.build.slots import resize_along, write_slot
 from vstore_explorer.build.verify import verify_store
@@ -240,16 +240,7 @@ def _apply(
     added_prefixes = _containers_for(
         [r.url for r in fresh], containers, new_containers=new_containers, container_prefix=None
     )
-    if added_prefixes:
-        config = repo.config
-        for prefix in added_prefixes:
-            config.set_virtual_chunk_container(
-                icechunk.VirtualChunkContainer(prefix, access.icechunk_container_store(prefix))
-            )
-        repo = repo.reopen(
-            config=config,
-            authorize_virtual_chunk_access=grants(access, [*containers, *added_prefixes]),
-        )
+    repo = with_containers(repo, access, containers, added_prefixes)
     session = repo.writable_session(branch)
     stored = _store_datasets(session, layout)
     _check_record(record, stored, dim)
@@ -319,40 +310,28 @@ def _apply(
         f"update from CMR {record.collection['concept_id']}: {len(added)} added, "
         f"{len(replaced)} replaced, {len(removed)} removed"
     )
-    original_config = None
     try:
-        with commit_lock(store_url):
-            if added_prefixes:
-                original_config = icechunk.Repository.fetch_config(
-                    access.icechunk_storage(store_url)
-                )
-                repo.save_config()
-            snapshot = session.commit(
-                text, metadata=layout_metadata(layout, len(added) + len(replaced), extra)
-            )
+        return commit_update(
+            repo,
+            session,
+            store_url,
+            access=access,
+            branch=branch,
+            previous=previous,
+            message=text,
+            metadata=layout_metadata(layout, len(added) + len(replaced), extra),
+            tag=tag,
+            containers=containers,
+            added_prefixes=added_prefixes,
+            checked_after=checked_after if check_changes else None,
+            added=tuple(r.url for r in added),
+            groups=tuple(g for g in groups if g != "/"),
+            verified=verified,
+        )
     except icechunk.ConflictError as exc:
-        _restore_config(repo, original_config)
         raise BuildError(
             f"another writer changed {store_url} during the update ({exc}); run update again"
         ) from exc
-    except BaseException:
-        _restore_config(repo, original_config)
-        raise
-    if tag:
-        repo.create_tag(tag, snapshot)
-    return StoreUpdate(
-        store=to_url(store_url),
-        branch=branch,
-        snapshot_id=snapshot,
-        previous_snapshot_id=previous,
-        added=tuple(r.url for r in added),
-        tag=tag,
-        containers=tuple(sorted({*containers, *added_prefixes})),
-        checked_after=checked_after if check_changes else None,
-        groups=tuple(g for g in groups if g != "/"),
-        verified=verified,
-        new_containers=tuple(added_prefixes),
-    )
 
 
 def _positions(refs: Sequence[GranuleRef], group: str) -> list[int]:

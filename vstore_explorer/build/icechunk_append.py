@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -213,16 +214,7 @@ def append_icechunk(
     added_prefixes = _containers_for(
         urls, containers, new_containers=new_containers, container_prefix=container_prefix
     )
-    if added_prefixes:
-        config = repo.config
-        for prefix in added_prefixes:
-            config.set_virtual_chunk_container(
-                icechunk.VirtualChunkContainer(prefix, access.icechunk_container_store(prefix))
-            )
-        repo = repo.reopen(
-            config=config,
-            authorize_virtual_chunk_access=grants(access, [*containers, *added_prefixes]),
-        )
+    repo = with_containers(repo, access, containers, added_prefixes)
     last_error: Exception | None = None
     for _attempt in range(max_conflict_retries + 1):
         previous = repo.lookup_branch(branch)
@@ -252,43 +244,29 @@ def append_icechunk(
                 verified += verify_store(
                     session_reader(session), one, layout.dim, access=access, start=starts[group]
                 )
-        original_config = None
         try:
-            with commit_lock(store_url):  # local repositories: see build/commit_lock.py
-                if added_prefixes:
-                    original_config = icechunk.Repository.fetch_config(
-                        access.icechunk_storage(store_url)
-                    )
-                    repo.save_config()
-                snapshot = session.commit(
-                    message or f"append: {len(write_order)} granule(s) along {layout.dim}",
-                    metadata=layout_metadata(layout, len(write_order)),
-                )
+            return commit_update(
+                repo,
+                session,
+                store_url,
+                access=access,
+                branch=branch,
+                previous=previous,
+                message=message or f"append: {len(write_order)} granule(s) along {layout.dim}",
+                metadata=layout_metadata(layout, len(write_order)),
+                tag=tag,
+                containers=containers,
+                added_prefixes=added_prefixes,
+                checked_after=checked_after if check_changes else None,
+                added=tuple(g.url for g in write_order),
+                skipped=skipped,
+                started=started,
+                groups=plan.groups,
+                parsers=plan.parsers,
+                verified=verified,
+            )
         except icechunk.ConflictError as exc:  # another writer moved the branch: re-plan on its tip
             last_error = exc
-            _restore_config(repo, original_config)
-            continue
-        except BaseException:
-            _restore_config(repo, original_config)
-            raise
-        if tag:
-            repo.create_tag(tag, snapshot)
-        return StoreUpdate(
-            store=to_url(store_url),
-            branch=branch,
-            snapshot_id=snapshot,
-            previous_snapshot_id=previous,
-            added=tuple(g.url for g in write_order),
-            skipped=skipped,
-            tag=tag,
-            seconds=time.perf_counter() - started,
-            containers=tuple(sorted({*containers, *added_prefixes})),
-            checked_after=checked_after if check_changes else None,
-            groups=plan.groups,
-            parsers=plan.parsers,
-            verified=verified,
-            new_containers=tuple(added_prefixes),
-        )
     raise BuildError(
         f"append to {store_url} kept conflicting with other writers ({last_error}); "
         "the store is unchanged, try again"
@@ -311,6 +289,88 @@ def _restore_config(repo: Any, original: Any) -> None:
         return
     with contextlib.suppress(Exception):  # best effort: an extra container grants nothing
         repo.reopen(config=original).save_config()
+
+
+def with_containers(
+    repo: Any, access: Access, containers: Mapping[str, Any], added_prefixes: Sequence[str]
+) -> Any:
+    """The repository with a virtual chunk container for each added prefix in its config (saved
+    only at the commit, by :func:`commit_update`), authorized with the store's own containers."""
+    if not added_prefixes:
+        return repo
+    import icechunk
+
+    config = repo.config
+    for prefix in added_prefixes:
+        config.set_virtual_chunk_container(
+            icechunk.VirtualChunkContainer(prefix, access.icechunk_container_store(prefix))
+        )
+    return repo.reopen(
+        config=config,
+        authorize_virtual_chunk_access=grants(access, [*containers, *added_prefixes]),
+    )
+
+
+def commit_update(
+    repo: Any,
+    session: Any,
+    store_url: str,
+    *,
+    access: Access,
+    branch: str,
+    previous: str,
+    message: str,
+    metadata: dict[str, Any],
+    tag: str | None,
+    containers: Mapping[str, Any],
+    added_prefixes: Sequence[str],
+    checked_after: datetime | None,
+    added: tuple[str, ...],
+    skipped: tuple[str, ...] = (),
+    started: float | None = None,
+    groups: tuple[str, ...] = (),
+    parsers: Mapping[str, int] | None = None,
+    verified: int | None = None,
+) -> StoreUpdate:
+    """Commit an append's or update's session under the store's lock, tag it, say what it did.
+
+    The config with the added containers is saved just before the commit; if the commit fails the
+    store's config is put back as it was and the error (an ``icechunk.ConflictError`` when another
+    writer moved the branch) is raised again. ``started`` (``time.perf_counter()``) gives
+    ``seconds``; the other arguments are :class:`StoreUpdate`'s.
+    """
+    import icechunk
+
+    original_config = None
+    try:
+        with commit_lock(store_url):  # local repositories: see build/commit_lock.py
+            if added_prefixes:
+                original_config = icechunk.Repository.fetch_config(
+                    access.icechunk_storage(store_url)
+                )
+                repo.save_config()
+            snapshot = session.commit(message, metadata=metadata)
+    except BaseException:
+        _restore_config(repo, original_config)
+        raise
+    if tag:
+        repo.create_tag(tag, snapshot)
+    return StoreUpdate(
+        store=to_url(store_url),
+        branch=branch,
+        snapshot_id=snapshot,
+        previous_snapshot_id=previous,
+        added=added,
+        skipped=skipped,
+        tag=tag,
+        seconds=0.0 if started is None else time.perf_counter() - started,
+        containers=tuple(sorted({*containers, *added_prefixes})),
+        checked_after=checked_after,
+        groups=groups,
+        parsers=parsers if parsers is not None else {},
+        verified=verified,
+        new_containers=tuple(added_prefixes),
+    )
 
 
 def _plan(
