@@ -442,9 +442,11 @@ def serve(records: str, timeout: float = 180.0, log: str | None = None) -> dict[
     command += ["--port", str(port), "--address", "127.0.0.1"]
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     with sync_playwright() as playwright:
+        launched = time.perf_counter()
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
         )
+        launch_s = time.perf_counter() - launched  # before the clock: Chromium is already up
         try:
             started = time.perf_counter()
             process = subprocess.Popen(
@@ -461,7 +463,13 @@ def serve(records: str, timeout: float = 180.0, log: str | None = None) -> dict[
             browser.close()
             if log and not isinstance(out, int):
                 out.close()
-    return {"first_plot_s": first_plot_s, "listening_s": listening_s, "warm_page_s": page_s}
+    return {
+        "first_plot_s": first_plot_s,
+        "listening_s": listening_s,
+        "warm_page_s": page_s,
+        "browser_launch_s": launch_s,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def _first_map(browser: Any, url: str, timeout: float) -> float:
@@ -526,6 +534,7 @@ def measure_serve(records: str, repeats: int, log: Path | None = None) -> dict[s
         "max_s": max(firsts),
         "listening_median_s": statistics.median(r["listening_s"] for r in runs),
         "warm_page_median_s": statistics.median(r["warm_page_s"] for r in runs),
+        "browser_launch_median_s": statistics.median(r["browser_launch_s"] for r in runs),
         "runs": runs,
     }
 

@@ -34,14 +34,22 @@ COMMANDS: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (sub-command modules are imported here, not at start-up)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full argument parser (sub-command modules are imported here, not at start-up).
+
+    With ``only`` (a sub-command's name) only that sub-command's module is imported and given its
+    options; the others are listed by name and help only. ``main`` does that for the command it
+    runs, so ``serve`` does not import the builders, the CMR client and the store CLI first.
+    """
     parser = argparse.ArgumentParser(
         prog="vstore-explorer",
         description="Explore NASA virtual stores (Icechunk / Kerchunk) of CMR collections.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text, description=help_text)
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:  # a command whose module is not written yet
@@ -54,10 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` runs (its first word, when it names one), else None."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=_command_of(words))
+    args = parser.parse_args(words)
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:

@@ -11,8 +11,10 @@ Example:
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import socket
+import subprocess
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -102,14 +104,31 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def session_catalog(catalog: str) -> str:
-    """What each session opens: the demo's records folder (built now if needed) or ``catalog``."""
+def session_catalog(catalog: str) -> tuple[str, subprocess.Popen[bytes] | None]:
+    """What each session opens: the demo's records folder (built now if needed) or ``catalog``;
+    and the process building the rest of the demo, if one was started.
+
+    On a first run only the demo's first collection (the one the explorer opens) is built before
+    serving; the others are built by a background process (:mod:`vstore_explorer.demo.staged`)
+    and join the catalog as each is done. The caller stops that process when it stops serving.
+    """
     if catalog.strip().lower() != "demo":
-        return catalog
-    from vstore_explorer.demo.archive import ensure_demo
+        return catalog, None
+    from vstore_explorer.demo.staged import (
+        build_rest_in_background,
+        ensure_first_collection,
+        resolved_size,
+    )
 
     _say("vstore-explorer serve: checking the demo archive (built on first use)...")
-    return str(ensure_demo(progress=_say).records_dir)
+    records, rest = ensure_first_collection(progress=_say)
+    if not rest:
+        return str(records), None
+    _say(
+        f"vstore-explorer serve: building {', '.join(rest)} in the background (they join the "
+        "catalog when ready)"
+    )
+    return str(records), build_rest_in_background(records.parent, resolved_size(None))
 
 
 def limits_of(args: argparse.Namespace) -> Any:
@@ -199,7 +218,19 @@ def run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, limits: Any, client: Client | None) -> int:
     """Serve the explorer until interrupted: each session gets its own state, sharing the
     local catalog and ``client`` (the ``--dask-scheduler`` cluster's, or None)."""
-    catalog = session_catalog(args.catalog)
+    catalog, background = session_catalog(args.catalog)
+    try:
+        return _serve_catalog(args, limits, client, catalog)
+    finally:
+        if background is not None:
+            from vstore_explorer.demo.staged import stop
+
+            stop(background)
+
+
+def _serve_catalog(
+    args: argparse.Namespace, limits: Any, client: Client | None, catalog: str
+) -> int:
     import panel as pn
 
     from vstore_explorer.app.explorer import EXTENSIONS, explore
@@ -231,15 +262,31 @@ def _serve(args: argparse.Namespace, limits: Any, client: Client | None) -> int:
     return 0
 
 
+# What a first session imports when it opens a store and draws its first map, beyond the app's own
+# modules (imported before the server listens): the store stack, dask's arrays (xarray checks for
+# them), the Markdown and table renderers. Imported by whoever gets there first: an idle server
+# (prepare_in_background) or the first visitor's session.
+FIRST_SESSION_IMPORTS = (
+    "icechunk",
+    "zarr",
+    "dask.array",
+    "markdown_it",
+    "pandas.io.formats.style",
+)
+
+
 def prepare_in_background(
     sources: Any, collection: str | None, *, unless: threading.Event, delay: float = PREPARE_DELAY
 ) -> threading.Thread:
     """While the server waits for its first visitor, do what the first session does first (no
-    Panel): read the shared local catalog, import and open the store stack, load the first map.
+    Panel): read the shared local catalog, import the store stack, open the store and load the
+    first map.
 
-    The catalog is kept (shared); the store and map are dropped (each session opens its own).
-    Skipped when a visitor came within ``delay`` seconds (``unless`` is set): their session does
-    it, without a duplicate competing for the CPU. Errors are left to the sessions to show.
+    The catalog is kept (shared) and the imports serve every session; the store and map are
+    dropped (each session opens its own). Skipped when a visitor came within ``delay`` seconds
+    (``unless`` is set): their session does it, without a duplicate competing for the CPU; a
+    visitor arriving later stops it after the shared steps (catalog, imports), before it opens
+    the store the visitor's session is opening. Errors are left to the sessions to show.
     """
 
     def prepare() -> None:
@@ -250,6 +297,12 @@ def prepare_in_background(
         try:
             source = sources()
             if not source.local:
+                return
+            for name in FIRST_SESSION_IMPORTS:
+                if unless.is_set():
+                    return
+                importlib.import_module(name)
+            if unless.is_set():
                 return
             state = ExplorerState(source.catalog, source_is_local=True)
             state.search()

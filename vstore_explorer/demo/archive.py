@@ -40,6 +40,8 @@ FORMAT_VERSION = 1
 MARKER = "demo.json"
 KERCHUNK_PRODUCT_KIND = "ghrsst"  # the collection that also gets Kerchunk JSON and Parquet refs
 SIZES = ("tiny", "small", "default")
+# granules from which worker processes virtualize (below, starting them costs more than it saves)
+PARALLEL_VIRTUALIZE_FROM = 100
 
 Progress = Callable[[str], None]
 
@@ -250,7 +252,7 @@ def ensure_demo(
     if size is None:
         env = os.environ.get(SIZE_ENV, "default")
         size = int(env) if env.isdigit() else env
-    return build_demo(root, size, workers=workers, progress=progress)
+    return build_demo(root, size, workers=workers, progress=progress, reuse_built=True)
 
 
 def default_catalog_path() -> Path:
@@ -277,6 +279,7 @@ def build_demo(
     workers: int = 2,
     progress: Progress | None = None,
     variants: Sequence[DemoProduct] = (),
+    reuse_built: bool = False,
 ) -> DemoArchive:
     """Build (or rebuild) the demo archive; granules already written are reused.
 
@@ -284,11 +287,14 @@ def build_demo(
         root: cache folder (default :func:`default_cache_dir`).
         size: ``tiny``, ``small``, ``default`` or a number of days.
         products: short names to build (default: all).
-        workers: processes writing granules / threads virtualizing them.
+        workers: processes writing granules and virtualizing them.
         progress: called with one line per step.
         variants: products built in place of the chosen product with the same short name,
             e.g. ``dataclasses.replace`` of its variables' ``chunks`` (the benchmarks build a
             spatially chunked SST this way); default none: the registered products as they are.
+        reuse_built: keep the collections an earlier (e.g. interrupted or staged, see
+            :mod:`.staged`) build of the same size and product finished, instead of rebuilding
+            them from their granules (what :func:`ensure_demo` does).
 
     Example:
         >>> archive = build_demo("/tmp/vstore-demo", size="tiny",
@@ -296,30 +302,14 @@ def build_demo(
         >>> [c.granules for c in archive.collections]  # doctest: +SKIP
         [6]
     """
-    from vstore_explorer.demo.products import PRODUCTS
+    from vstore_explorer.demo.staged import build_collections
 
     say = progress or (lambda _msg: None)
     root = Path(root).expanduser().resolve() if root else default_cache_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    (root / MARKER).unlink(missing_ok=True)  # from here on the cache is incomplete until the end
-    chosen = {k: v for k, v in PRODUCTS.items() if products is None or k in products}
-    unknown = set(products or ()) - set(PRODUCTS)
-    if unknown:
-        raise InvalidInputError(
-            f"unknown demo product(s) {', '.join(sorted(unknown))}; known: {', '.join(PRODUCTS)}"
-        )
-    for variant in variants:
-        if variant.short_name not in chosen:
-            raise InvalidInputError(
-                f"variant {variant.short_name!r} replaces no chosen product; "
-                f"chosen: {', '.join(chosen) or 'none'}"
-            )
-        chosen[variant.short_name] = variant
-    counts = counts_for(size, chosen)
     started = time.perf_counter()
-    collections = []
-    for name, product in chosen.items():
-        collections.append(_build_collection(root, product, counts[name], workers, say))
+    collections = build_collections(
+        root, size, products, workers=workers, progress=say, variants=variants, reuse=reuse_built
+    )
     archive = DemoArchive(
         root=root,
         size=str(size),
@@ -355,8 +345,12 @@ def _build_collection(
     say(f"{name}: {len(paths)} granules written or reused in {time.perf_counter() - t0:.1f} s")
 
     t0 = time.perf_counter()
-    # serial: HDF parsing holds the GIL, so threads only add contention on local disks
-    granules = sort_and_check_times(virtualize_granules(paths, workers=1), "time")
+    # HDF parsing holds the GIL (threads only add contention): many granules go to processes
+    if workers > 1 and len(paths) >= PARALLEL_VIRTUALIZE_FROM:
+        virtual = virtualize_granules(paths, parallel="processes", workers=workers)
+    else:
+        virtual = virtualize_granules(paths, workers=1)
+    granules = sort_and_check_times(virtual, "time")
     say(f"{name}: virtualized with VirtualiZarr in {time.perf_counter() - t0:.1f} s")
 
     t0 = time.perf_counter()
