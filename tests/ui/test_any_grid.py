@@ -419,3 +419,70 @@ def test_gamssa_area_means_match_float64_netcdf4_to_1e9(grids):
     direct = np.nansum(field * w) / w.sum()
     assert float(mean.values[0]) == pytest.approx(direct, rel=1e-9)
     assert "float64" in " ".join(request.describe())
+
+
+@pytest.mark.parametrize("short_name", ALL)
+def test_every_store_downloads_applies_and_compares_what_it_shows_or_says_why(
+    grids, short_name, tmp_path
+):
+    """The explorer's later additions on every real layout: a costly view waits for Apply and
+    then loads; the NetCDF download of a one-step subset holds exactly the map's values (with
+    its provenance); the GeoTIFF is the map, or a refusal naming why; a second variable on the
+    series is both variables, or an alert."""
+    import io
+
+    import rasterio
+    import xarray as xr
+
+    state = _state(grids, short_name) if short_name != "ATL16" else None
+    if state is None or state.variable is None:
+        return  # no horizontal grid: an info alert (test above)
+    if state.times:  # one step: the subset is the map's time step
+        state.param.update(time_start=state.times[0], time_end=state.times[0])
+    state.view = "map"
+    shown = state.result("map")
+    if shown is None:
+        assert state.alert  # e.g. GPM 1C: only fill values, and it says so
+        return
+    values = np.asarray(shown.data.values, dtype="f8")
+
+    payload = state.netcdf_bytes()
+    assert payload is not None, state.alert
+    with xr.open_dataset(io.BytesIO(payload), engine="h5netcdf") as nc:
+        assert nc.attrs["vstore_explorer_selection"] == state.selection().to_query()
+        got = np.asarray(nc[state.variable].values, dtype="f8")
+    np.testing.assert_array_equal(got.reshape(values.shape), values)
+
+    tif = state.geotiff_bytes()
+    if tif is None:
+        assert state.alert and ("regrid" in state.alert or "GeoTIFF" in state.alert), state.alert
+        state.alert = ""
+    else:
+        with rasterio.open(io.BytesIO(tif)) as raster:
+            band = raster.read(1, masked=True).filled(np.nan).astype("f8")
+        assert band.size == np.squeeze(values).size
+        np.testing.assert_allclose(
+            np.sort(band[np.isfinite(band)]), np.sort(values[np.isfinite(values)]), rtol=1e-6
+        )
+
+    state.apply_above = 0.0  # every change "takes a while": it waits for Apply
+    if len(state.times) > 1:  # the whole record again, for the series
+        state.param.update(time_start=state.times[0], time_end=state.times[-1])
+    state.view = "timeseries"
+    if state.pending:
+        assert "press Apply" in state.status and state.code
+        state.apply()
+    series = state.result("timeseries")
+    assert (series is not None and not state.pending) or state.alert, short_name
+
+    others = [v for v in state.param.variable.objects if v != state.variable]
+    if series is None or not others:
+        return
+    state.compare = others[0]
+    if state.pending:
+        state.apply()
+    both = state.result("timeseries")
+    if both is not None and both.selection.variables == (state.variable, others[0]):
+        assert set(both.data.data_vars) == {state.variable, others[0]}
+    else:
+        assert state.alert, short_name
