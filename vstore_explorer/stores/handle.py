@@ -79,6 +79,11 @@ class StoreHandle:
     """The store group opened (``None``: the root group), e.g. ``S1`` or ``data_01/ku``."""
     groups: tuple[str, ...] = ()
     """Every group of the store that holds variables (``''``: the root), root first."""
+    _known: dict[str, int | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Chunk sizes looked up so far: a snapshot's manifest does not change, so each key is
+    looked up once per handle (a session's cost estimates after the first take microseconds)."""
 
     def open_code(self) -> str:
         """Python code that opens this same store version the same way (defines ``ds``)."""
@@ -106,7 +111,11 @@ class StoreHandle:
         """Stored (compressed) size of each chunk key, from the manifest/references; None if unknown."""
         if self._sizer is None:
             return [None] * len(keys)
-        return self._sizer(keys)
+        known = self._known
+        new = list(dict.fromkeys(k for k in keys if k not in known))
+        if new:
+            known.update(zip(new, self._sizer(new), strict=True))
+        return [known[k] for k in keys]
 
     @property
     def exact_sizes(self) -> bool:
