@@ -2,8 +2,8 @@
 cells; the search folded (a collection is open) unfolds to the results; then a sequence in the
 notebook's output (a tapped point, its series in the Bokeh source, the map again).
 
-Known, not covered: after those tab switches, a variable picked in the notebook's output is not
-always applied (the kernel keeps the old variable; served pages are not affected)."""
+Known, not covered: after a tab switch, a variable picked in the notebook's output is not
+applied (the kernel keeps the old variable; see FIELD_NOTES). Served pages are not affected."""
 
 from __future__ import annotations
 
