@@ -54,11 +54,12 @@ def repository(link: StoreLink, access: Access) -> tuple[Any, tuple[str, ...]]:
     import icechunk
 
     storage = access.icechunk_storage(link.url)
-    # bounded retries and timeouts (Access.retries / timeout_s) for manifests and virtual chunks;
-    # Icechunk merges this config over the repository's persisted one
-    settings = access.icechunk_storage_settings()
+    # bounded retries and timeouts (Access.retries / timeout_s), one request per chunk and
+    # Access.concurrency requests in flight, for manifests and virtual chunks; Icechunk merges
+    # this config over the repository's persisted one; zarr's limit is process-wide
+    access.apply_zarr_concurrency()
     try:  # one open reads the config too (no separate exists / fetch_config round trips)
-        repo = icechunk.Repository.open(storage, config=icechunk.RepositoryConfig(storage=settings))
+        repo = icechunk.Repository.open(storage, config=access.icechunk_config())
     except icechunk.RepositoryNotFoundError as exc:
         raise StoreOpenError(f"no Icechunk repository at {link.url}") from exc
     except Exception as exc:  # network / permission problems surface here
