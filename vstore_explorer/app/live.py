@@ -131,7 +131,7 @@ class LivePlot:
         self.tap: hv.streams.Tap | None = None
         self.bounds: hv.streams.BoundsXY | None = None
         self.look: Look | None = None
-        self.stem = "vstore"  # the PNG name of the result on show (see :func:`png_stem`)
+        self.png = PngName()  # names the PNG of the result on show (see :func:`png_stem`)
         self.object: Any = placeholder(PLACEHOLDER)
 
     @staticmethod
@@ -153,7 +153,7 @@ class LivePlot:
         if result is None:
             return False
         key = self._key(result)
-        self.stem = png_stem(result)
+        self.png.stem = png_stem(result)
         if key == self.key and self.pipe is not None:
             if self.look is not None:
                 self.look.options = {**self.look.options, **raster_options(result.plot[1])}
@@ -209,7 +209,7 @@ class LivePlot:
                 **{k: self.look.param["options"].rx()[k] for k in look}  # reactive per key
             )
         if self.view != "map":
-            return shown.opts(framewise=True, hooks=[self._save_as])
+            return shown.opts(framewise=True, hooks=[self.png])
         x, y = str(kwargs["x"]), str(kwargs["y"])
         shown = shown.opts(  # scroll zooms, dragging draws a box, a tap picks a point
             tools=["tap", "box_select", "hover", "wheel_zoom"],
@@ -227,7 +227,7 @@ class LivePlot:
             streams=[hv.streams.Params(self.state, list(MARK_PARAMS))],
         )
         layers.append(marks)
-        return _overlay(layers).opts(hooks=[self._save_as])
+        return _overlay(layers).opts(hooks=[self.png])
 
     def _marks(self, x: str, y: str, **p: Any) -> hv.Overlay:
         box: list[np.ndarray] = []
@@ -244,10 +244,6 @@ class LivePlot:
         )
         return path * marker
 
-    def _save_as(self, plot: Any, element: Any) -> None:
-        """Name the PNG of the result on show (a rasterized plot's element hooks are dropped)."""
-        _save_as(self.stem, plot, element)
-
     # -- stream callbacks -------------------------------------------------------------------------
 
     def _tapped(self, x: float | None = None, y: float | None = None, **_: Any) -> None:
@@ -259,6 +255,19 @@ class LivePlot:
             west, south, east, north = (_degrees(v) for v in bounds)
             if east > west and north > south:
                 self.on_box(west, south, east, north)
+
+
+class PngName:
+    """A plot hook naming the toolbar's PNG after the result on show (a rasterized plot drops
+    its element's hooks, so the outermost object carries this one). It holds only the name:
+    HoloViews keeps hooks in its global option trees, so a hook holding the plot would keep a
+    closed session alive."""
+
+    def __init__(self, stem: str = "vstore") -> None:
+        self.stem = stem
+
+    def __call__(self, plot: Any, element: Any) -> None:
+        _save_as(self.stem, plot, element)
 
 
 class Look(param.Parameterized):
