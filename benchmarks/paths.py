@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from benchmarks.cases import Case, by_hand, selection
@@ -41,6 +42,15 @@ PATH_TITLES = {
 # the default where its estimated peak fits in memory and turns the cache off where it does not
 # (3650 granules: ~28 GB with the default; 4.55 GB measured with the cache off).
 NETCDF_CACHES = ("default", "off")
+MF_COMBINE = MappingProxyType(  # how every open_mfdataset path combines the daily granules
+    {
+        "combine": "nested",
+        "concat_dim": "time",
+        "data_vars": "minimal",
+        "coords": "minimal",
+        "compat": "override",
+    }
+)
 MFDATASET_BASE_GB = 0.5  # the fork server (~0.15 GB), xarray's objects, a margin
 # per open file: netCDF-C/HDF5 state (~1.16 MB measured at 365 and 3650), plus the cached 4 MB
 # time chunk with the default cache (~5.3 MB measured); with a margin
@@ -156,16 +166,7 @@ def open_path(path: str, sources: Sources, *, netcdf_cache: str = "default") -> 
             netCDF4.set_chunk_cache(0)  # for the files opened from now on
         elif netcdf_cache != "default":
             raise ValueError(f"netcdf_cache must be one of {NETCDF_CACHES}, got {netcdf_cache!r}")
-        return xr.open_mfdataset(
-            files,
-            engine="netcdf4",
-            parallel=False,
-            combine="nested",
-            concat_dim="time",
-            data_vars="minimal",
-            coords="minimal",
-            compat="override",
-        )
+        return xr.open_mfdataset(files, engine="netcdf4", parallel=False, **MF_COMBINE)
     raise ValueError(f"unknown path {path!r}; known: {', '.join(PATH_NAMES)}")
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from benchmarks.cases import Case, by_hand, selection
 from benchmarks.latency_proxy import read_stats, reset_stats
-from benchmarks.paths import fingerprint
+from benchmarks.paths import MF_COMBINE, fingerprint
 from benchmarks.remote_setup import REGION, RemoteSources, s3_env
 
 REMOTE_PATHS = ("explorer", "icechunk", "icechunk-tuned", "kerchunk", "mfdataset")
@@ -129,16 +129,7 @@ def open_remote(
         fs = fsspec.filesystem("http")
         files = [fs.open(url) for url in sources.granules]
         xr.set_options(file_cache_maxsize=max(128, len(files) + 16))
-        return xr.open_mfdataset(
-            files,
-            engine="h5netcdf",
-            parallel=mf_parallel,
-            combine="nested",
-            concat_dim="time",
-            data_vars="minimal",
-            coords="minimal",
-            compat="override",
-        )
+        return xr.open_mfdataset(files, engine="h5netcdf", parallel=mf_parallel, **MF_COMBINE)
     raise ValueError(f"unknown path {path!r}; known: {', '.join(REMOTE_PATHS)}")
 
 
