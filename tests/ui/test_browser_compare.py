@@ -4,9 +4,11 @@ Asserts on the data the browser's Bokeh sources hold, against the exported scrip
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from tests.ui.test_browser import (
     choose,
     code_text,
     open_app,
+    page_url,
     shoot,
     type_number,
     wait_for_code,
@@ -45,12 +48,24 @@ GLYPHS_JS = f"""
 
 
 def _glyphs(page: Any, view: str, kind: str) -> list[dict[str, Any]]:
-    handle = page.locator(f".vx-plot-{view}").first.element_handle()
-    return page.evaluate(GLYPHS_JS, [handle, kind]) or []
+    """The glyphs of ``kind`` in the view's figure; [] while the view is not drawn (no wait)."""
+    pane = page.locator(f".vx-plot-{view}")
+    if pane.count() == 0:
+        return []
+    return page.evaluate(GLYPHS_JS, [pane.first.element_handle(), kind]) or []
 
 
 def _tab(page: Any, title: str) -> None:
-    page.locator(".vx-plots").get_by_text(title, exact=True).click()
+    """Show the plot tab ``title``, clicking again if a re-render swallowed the click."""
+    header = page.locator(".vx-plots .bk-tab").filter(has_text=re.compile(f"^{title}$"))
+
+    def active() -> bool:
+        if "bk-active" in (header.first.get_attribute("class") or ""):
+            return True
+        header.first.click()
+        return False
+
+    wait_until(active, f"the {title!r} tab to show")
 
 
 def test_a_second_variable_then_the_scatter_then_one_variable_again(
@@ -62,8 +77,9 @@ def test_a_second_variable_then_the_scatter_then_one_variable_again(
     page.locator(".vx-where").get_by_text("point", exact=True).click()
     type_number(page, "point-lon", -40.0)
     type_number(page, "point-lat", 30.0)
+    wait_until(lambda: "point=-40.0,30.0" in unquote(page_url(page)), "the point in the address")
     _tab(page, "Time series")
-    wait_until(lambda: len(_glyphs(page, "timeseries", "Line")) == 1, "one line")
+    wait_until(lambda: len(_glyphs(page, "timeseries", "Line")) == 1, "one line", 60)
     choose(page, "compare", "analysis_error")
     lines = wait_until(
         lambda: len(g := _glyphs(page, "timeseries", "Line")) == 2 and g, "two lines"
