@@ -37,14 +37,17 @@ def root_first(groups: Iterable[str]) -> list[str]:
 
 
 def groups_in(zgroup: Any) -> list[str]:
-    """Paths of the groups under a zarr group that hold at least one array, root first (``''``)."""
+    """Paths of the groups under a zarr group that hold at least one array, root first (``''``).
+
+    One walk of the hierarchy: each node's metadata is read once (a group's arrays are not
+    listed again; opening a store pays this walk)."""
     import zarr
 
-    out = [""] if any(True for _ in zgroup.array_keys()) else []
-    for path, member in zgroup.members(max_depth=None):
-        if isinstance(member, zarr.Group) and any(True for _ in member.array_keys()):
-            out.append(path)
-    return root_first(out)
+    return root_first(
+        path.rsplit("/", 1)[0] if "/" in path else ""
+        for path, member in zgroup.members(max_depth=None)
+        if isinstance(member, zarr.Array)
+    )
 
 
 def has_group(zgroup: Any, group: str | None) -> bool:
