@@ -405,7 +405,8 @@ def _targets(results: dict[str, Any]) -> list[str]:
                 f"| point series ≤ 2 s ({n}) | {point['median_s']:.3f} s read "
                 f"({point['total_median_s']:.3f} s with the open); floor {chunks} × "
                 f"{latency * 1e3:.0f} ms ÷ {point['peak_in_flight']} in flight = {floor:.3f} s "
-                f"({point['median_s'] / floor:.1f}× the floor) | {_yes(point['median_s'] <= 2)} |"
+                f"({point['median_s'] / floor:.1f}× the floor){_no_latency(s, 'point')} | "
+                f"{_yes(point['median_s'] <= 2)} |"
             )
         if point and mf_point:
             lines.append(
@@ -421,13 +422,16 @@ def _targets(results: dict[str, Any]) -> list[str]:
         for case in block["needed"]:
             row = _find(s, prof, case, "explorer")
             need = block["needed"][case]
-            if row and need:
+            if row and need:  # the issue's bytes target is the point series'; others: shown
                 req_ok = row["requests"] <= need["chunks"] + 10
                 byte_ratio = row["bytes"] / max(1, need["stored_bytes"])
+                bytes_target = case == "point"
+                target = "requests ≤ chunks + 10" + (", bytes ≤ 1.05×" if bytes_target else "")
+                ok = req_ok and (byte_ratio <= 1.05 or not bytes_target)
                 lines.append(
-                    f"| {case}: requests ≤ chunks + 10, bytes ≤ 1.05× ({n}) | "
+                    f"| {case}: {target} ({n}) | "
                     f"{row['requests']:.0f} req for {need['chunks']} chunks; "
-                    f"{byte_ratio:.3f}× bytes | {_yes(req_ok and byte_ratio <= 1.05)} |"
+                    f"{byte_ratio:.3f}× bytes | {_yes(ok)} |"
                 )
         for case in results["case_names"]:
             row, tuned = _find(s, prof, case, "explorer"), _find(s, prof, case, "icechunk-tuned")
@@ -440,6 +444,14 @@ def _targets(results: dict[str, Any]) -> list[str]:
                     f"{ratio:.2f}×{vs_raw} | {_yes(ratio <= 1.10)} |"
                 )
     return [*lines, ""]
+
+
+def _no_latency(sized: list[dict[str, Any]], case: str) -> str:
+    """"; N s with no latency (local)": the same read's cost on this machine alone, when run."""
+    local = _find(sized, "local", case, "explorer")
+    if not local:
+        return ""
+    return f"; {local['median_s']:.3f} s at `local` (no latency: this machine's CPU)"
 
 
 def _mf_row(

@@ -305,6 +305,26 @@ def test_cli_help_explains_no_change_check(command, capsys):
     assert "rewritten in place with identical bytes" in help_text
 
 
+@pytest.mark.parametrize("refs, steps", [(None, 1000), (10, 366)])
+def test_a_manifest_holds_about_1000_references_and_at_least_a_year_of_steps(
+    gldas_files, tmp_path, monkeypatch, refs, steps
+):
+    """GLDAS has one chunk per step of each variable: 1,000 steps per manifest; were a step 100
+    chunks (here: 10 references per manifest asked), a year of steps still shares one manifest,
+    so a decade's point series reads ten manifests, not one per ~1,000 references."""
+    import icechunk
+
+    from vstore_explorer.build import manifests
+
+    if refs is not None:
+        monkeypatch.setattr(manifests, "REFS_PER_MANIFEST", refs)
+    store = tmp_path / "default-split.icechunk"
+    build_icechunk(gldas_files[:2], store)
+    repo = icechunk.Repository.open(icechunk.local_filesystem_storage(str(store)))
+    split = next(iter(repo.config.manifest.splitting.to_dict().values()))
+    assert list(split.values()) == [steps]
+
+
 def test_manifests_are_split_along_time_and_appends_keep_the_split(
     gldas_files, tmp_path, monkeypatch
 ):
@@ -313,6 +333,7 @@ def test_manifests_are_split_along_time_and_appends_keep_the_split(
     from vstore_explorer.build import manifests
 
     monkeypatch.setattr(manifests, "REFS_PER_MANIFEST", 1)  # one time step per manifest
+    monkeypatch.setattr(manifests, "MIN_STEPS_PER_MANIFEST", 1)
     store = tmp_path / "split.icechunk"
     first = build_icechunk(gldas_files[:2], store)
     second = append_icechunk(gldas_files[2:], store)

@@ -43,7 +43,12 @@ from vstore_explorer.build.errors import BuildError
 from vstore_explorer.build.executors import Parallel
 from vstore_explorer.build.icechunk_append import append_icechunk
 from vstore_explorer.build.layout import store_group
-from vstore_explorer.build.manifests import INLINE_BYTES, REFS_PER_MANIFEST, manifest_config
+from vstore_explorer.build.manifests import (
+    INLINE_BYTES,
+    MIN_STEPS_PER_MANIFEST,
+    REFS_PER_MANIFEST,
+    manifest_config,
+)
 from vstore_explorer.build.plan import GranulePlan, layout_of, plan_granules
 from vstore_explorer.build.repo import container_prefix_url, grants, layout_metadata
 from vstore_explorer.build.report import NO_CHANGE_CHECK, StoreUpdate, change_check_time
@@ -55,6 +60,7 @@ from vstore_explorer.stores.urls import common_prefix, local_path, scheme_of, to
 
 __all__ = [
     "NO_CHANGE_CHECK",
+    "MIN_STEPS_PER_MANIFEST",
     "REFS_PER_MANIFEST",
     "StoreUpdate",
     "append_icechunk",

@@ -1,8 +1,8 @@
 """How a virtual store's Icechunk manifests are split, so a reader loads only the references it needs.
 
 Example:
-    >>> REFS_PER_MANIFEST, INLINE_BYTES
-    (1000, 65535)
+    >>> REFS_PER_MANIFEST, MIN_STEPS_PER_MANIFEST, INLINE_BYTES
+    (1000, 366, 65535)
 """
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ import xarray as xr
 REFS_PER_MANIFEST = 1_000
 """About how many chunk references of an array one manifest holds (split along the append dim)."""
 
+MIN_STEPS_PER_MANIFEST = 366
+"""At least this many steps of the append dim per manifest (a year of daily granules): a point
+series over a decade reads ten manifests besides its 3,650 chunks. Over S3 or HTTPS a request
+costs its latency, a reference ~14 bytes, so a one-day map of a 9-chunk field reads one 46 kB
+manifest rather than one of 14 kB, and a decade's series 10 manifests rather than 33."""
+
 INLINE_BYTES = 65_535
 """Native chunks up to this size are kept inside their manifest (Icechunk's
 ``inline_chunk_threshold_bytes``; its largest value, the default is 512). The builders' native
@@ -26,20 +32,25 @@ would be fetched each time."""
 
 
 def manifest_config(
-    vds: xr.Dataset | Iterable[xr.Dataset], dim: str, refs: int | None = None
+    vds: xr.Dataset | Iterable[xr.Dataset],
+    dim: str,
+    refs: int | None = None,
+    min_steps: int | None = None,
 ) -> Any:
     """Icechunk manifests split along ``dim`` so each holds about ``refs`` chunk references
-    (default :data:`REFS_PER_MANIFEST`).
+    (default :data:`REFS_PER_MANIFEST`), and at least ``min_steps`` steps of ``dim`` (default
+    :data:`MIN_STEPS_PER_MANIFEST`).
 
     A reader loads a whole manifest at its first chunk of the array: with one manifest for a
     decade of daily granules, a one-day map would read the references of every day. Split, it
-    reads those of about ``refs // chunks per step`` steps. The split is saved in the repository's
-    config, so appends keep it. ``vds`` may be several datasets (one per group of the store).
+    reads those of about ``refs // chunks per step`` steps, and a point series one manifest per
+    ``min_steps`` steps. The split is saved in the repository's config, so appends keep it.
+    ``vds`` may be several datasets (one per group of the store).
 
     Example:
         >>> config = manifest_config(vds, "time")  # 9 chunks per daily field  # doctest: +SKIP
         >>> list(config.splitting.to_dict().values())  # doctest: +SKIP
-        [{ManifestSplitDimCondition.dimension_name("time"): 111}]
+        [{ManifestSplitDimCondition.dimension_name("time"): 366}]
     """
     import icechunk
 
@@ -53,7 +64,8 @@ def manifest_config(
         per_step = max(
             per_step, math.prod(n for d, n in zip(var.dims, grid, strict=True) if d != dim)
         )
-    steps = max(1, (refs or REFS_PER_MANIFEST) // per_step)
+    floor = MIN_STEPS_PER_MANIFEST if min_steps is None else min_steps
+    steps = max(1, floor, (refs or REFS_PER_MANIFEST) // per_step)
     splitting = icechunk.ManifestSplittingConfig.from_dict(
         {
             icechunk.ManifestSplitCondition.AnyArray(): {
