@@ -447,7 +447,7 @@ def _targets(results: dict[str, Any]) -> list[str]:
 
 
 def _no_latency(sized: list[dict[str, Any]], case: str) -> str:
-    """"; N s with no latency (local)": the same read's cost on this machine alone, when run."""
+    """ "; N s with no latency (local)": the same read's cost on this machine alone, when run."""
     local = _find(sized, "local", case, "explorer")
     if not local:
         return ""
