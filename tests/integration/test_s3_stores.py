@@ -60,7 +60,7 @@ def assert_matches_granules(ds: xr.Dataset, files, reference: dict | None = None
 
 def test_icechunk_on_s3_equals_netcdf4(s3_server, s3_gldas, reference):
     handle = connect(s3_gldas.link, credentials=s3_server.credentials)
-    assert handle.containers == ("s3://granules/",)
+    assert handle.containers == ("s3://granules/gldas/",)  # the granules' common folder
     assert handle.snapshot_id == s3_gldas.snapshot_id
     s3_server.reset()
     assert_matches_granules(handle.dataset, s3_gldas.files, reference)
@@ -187,6 +187,27 @@ def test_exported_script_reads_s3_keys_from_the_environment(
     seen = s3_server.requests
     assert {r.bucket for r in seen} == {"stores", "granules"}
     assert all(r.signed for r in seen)
+
+
+def test_cli_build_from_s3_to_s3_with_keys_in_the_environment(s3_server, s3_gldas):
+    """``vstore-explorer build s3://... --store s3://...`` as a user runs it, keys exported in
+    the shell: the store is written, its container granted from the same environment, and it
+    reads back equal to the granules; the keys appear in no output."""
+    secret = "s3cr3t-env-only-7c1e"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="AKIDENVBUILD", AWS_SECRET_ACCESS_KEY=secret)
+    store = "s3://stores/cli-env.icechunk"
+    proc = subprocess.run(
+        [sys.executable, "-m", "vstore_explorer.cli", "build", *s3_gldas.urls, "--store", store,
+         "--endpoint-url", s3_server.endpoint_url, "--region", s3_server.region],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "4 granule" in proc.stdout
+    assert secret not in proc.stdout + proc.stderr and "AKIDENVBUILD" not in proc.stdout
+    handle = connect(s3_server.link(store), credentials=s3_server.credentials)
+    assert handle.containers == ("s3://granules/gldas/",)  # the granules' common folder
+    assert_matches_granules(handle.dataset, s3_gldas.files)
 
 
 def test_server_restarts_in_place_with_its_data(s3_server, s3_gldas):

@@ -6,6 +6,7 @@ Real servers on 127.0.0.1: moto's S3 (``s3_server``) and a byte-counting HTTP fi
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -45,16 +46,35 @@ def direct(path: Path) -> np.ndarray:
 
 
 # -- containers -------------------------------------------------------------------------------
-def test_container_without_credentials_fails_at_open_naming_the_prefix(
-    s3_server, s3_gldas, monkeypatch
-):
-    # the store itself is readable (keys from the environment), its chunk container has no grant
+def test_keys_in_the_environment_read_the_store_and_its_granules(s3_server, s3_gldas, monkeypatch):
+    # as the exported script does: the store and its chunk container both take the keys from
+    # the environment (AWS_ACCESS_KEY_ID ...), and every request to both buckets is signed
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     s3_server.reset()
+    handle = connect(s3_gldas.link)
+    values = load(handle, STEP_1).values[0]
+    np.testing.assert_array_equal(values, direct(s3_gldas.files[1]))
+    seen = s3_server.requests
+    assert {r.bucket for r in seen} == {"stores", "granules"} and all(r.signed for r in seen)
+
+
+def test_container_without_credentials_fails_at_open_naming_the_prefix(
+    s3_server, s3_gldas, monkeypatch, tmp_path
+):
+    # a store on local disk whose chunks are on S3, and no credentials anywhere (no keys, no
+    # profile, no ~/.aws): refused at open, naming the prefix and where keys can come from
+    store = tmp_path / "local.icechunk"
+    build_icechunk(
+        s3_gldas.urls, store, access=s3_server.access(), container_prefix="s3://granules/"
+    )
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    s3_server.reset()
     with pytest.raises(ContainerAccessError) as err:
-        connect(s3_gldas.link)
-    assert "'s3://granules/'" in str(err.value)
+        connect(store)
+    assert "'s3://granules/'" in str(err.value) and "AWS_ACCESS_KEY_ID" in str(err.value)
     assert "testing" not in str(err.value)
     assert not [r for r in s3_server.requests if r.bucket == "granules"]  # failed before reading
 

@@ -60,3 +60,35 @@ def test_repr_shows_a_non_default_policy_and_never_the_keys():
     )
     assert repr(Access()) == "Access(endpoint_url=None, region=None)"
     assert "s3cr3t" not in str(access) and "AKIDEXAMPLE" not in str(access)
+
+
+def test_aws_credentials_are_found_in_the_environment_or_the_shared_files(tmp_path):
+    from vstore_explorer.stores.aws_environment import s3_credentials_in_environment
+
+    home = {"HOME": str(tmp_path)}
+    assert not s3_credentials_in_environment(home)
+    assert s3_credentials_in_environment(home | {"AWS_PROFILE": "nasa"})
+    assert s3_credentials_in_environment(home | {"AWS_WEB_IDENTITY_TOKEN_FILE": "/var/token"})
+    assert not s3_credentials_in_environment(home | {"AWS_ACCESS_KEY_ID": ""})  # set but empty
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "credentials").write_text("[default]\n")
+    assert s3_credentials_in_environment(home)
+    elsewhere = home | {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    (tmp_path / ".aws" / "credentials").unlink()
+    assert not s3_credentials_in_environment(elsewhere)
+
+
+def test_a_container_without_a_grant_uses_the_environment_else_is_refused(tmp_path, monkeypatch):
+    import icechunk
+
+    from vstore_explorer.stores.access import ContainerAccessError
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(ContainerAccessError, match="AWS_ACCESS_KEY_ID"):
+        Access().icechunk_container_credential("s3://bucket/granules/")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    credential = Access().icechunk_container_credential("s3://bucket/granules/")
+    assert type(credential) is type(icechunk.s3_from_env_credentials())  # the AWS chain's
+    assert "AKIDEXAMPLE" not in repr(credential)

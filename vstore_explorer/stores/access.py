@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from vstore_explorer.errors import InvalidInputError, VStoreError
+from vstore_explorer.stores.aws_environment import s3_credentials_in_environment
 from vstore_explorer.stores.urls import bucket_and_key, scheme_of, to_url
 
 if TYPE_CHECKING:
@@ -368,8 +369,11 @@ class Access:
             )
         if self._anonymous_for(prefix):
             return icechunk.s3_anonymous_credentials()
+        if s3_credentials_in_environment():  # as the store itself and the exported scripts
+            return icechunk.s3_from_env_credentials()
         raise ContainerAccessError(
-            f"no credentials for the virtual chunk container {prefix!r}: pass "
+            f"no credentials for the virtual chunk container {prefix!r}: set AWS credentials "
+            "in the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE), pass "
             "Access(credentials=...) or Access(container_credentials={prefix: ...}), "
             "Access(anonymous=True) for a public bucket, or earthdata=True for NASA data"
         )
