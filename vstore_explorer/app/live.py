@@ -24,6 +24,7 @@ import numpy as np
 import param
 import xarray as xr
 
+from vstore_explorer.app.kernel_cache import cache_datashader_kernels
 from vstore_explorer.app.state import ExplorerState, ViewResult
 from vstore_explorer.coastlines import coastline, convention_of
 from vstore_explorer.plots import drawable, frame, plot_call
@@ -36,6 +37,7 @@ def rasterize(obj: Any) -> Any:
     take 1-2 s to import and only grids above ``plots.RASTERIZE_ABOVE`` cells need them."""
     from holoviews.operation.datashader import rasterize as _rasterize
 
+    cache_datashader_kernels()
     return _rasterize(obj)
 
 
@@ -49,6 +51,8 @@ def warm_up() -> float:
     """
     started = time.perf_counter()
     from holoviews.operation.datashader import rasterize as _rasterize
+
+    cache_datashader_kernels()
 
     for dtype in (np.float32, np.float64):
         for descending in (False, True):
