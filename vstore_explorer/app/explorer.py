@@ -24,6 +24,7 @@ from panel.viewable import Viewer
 
 from vstore_explorer.app.live import warm_up, warm_up_in_background
 from vstore_explorer.app.memory import memory_release
+from vstore_explorer.app.notebook_root import ExplorerRoot
 from vstore_explorer.app.output_views import CodeView, StatusView
 from vstore_explorer.app.plots_view import PlotsView
 from vstore_explorer.app.query import VIEWS
@@ -170,7 +171,7 @@ class Explorer(Viewer):
         # the sidebar under them: wrap-reverse stacks the lines upwards (so "flex-end" is the
         # top of each line)
         body = pn.FlexBox(sidebar, main, flex_wrap="wrap-reverse", align_items="flex-end")
-        return pn.Column(header, body, css_classes=["vx-explorer"])
+        return ExplorerRoot(header, body, css_classes=["vx-explorer"])
 
 
 def _served_document() -> Document | None:
