@@ -29,6 +29,7 @@ from vstore_explorer.codegen import render_script
 from vstore_explorer.cost import MAX_EXACT_KEYS, Cost, Limits, check, estimate
 from vstore_explorer.ops import KINDS as OP_KINDS
 from vstore_explorer.ops import Op, describe, execute, plan
+from vstore_explorer.read_threads import threads_for
 from vstore_explorer.selection import Selection
 from vstore_explorer.stores.kinds.registry import KINDS
 from vstore_explorer.stores.open import StoreHandle, connect
@@ -143,11 +144,17 @@ class Request:
         self.check(limits)
         try:
             before, after = self._split()
+            concurrency = self.handle.access.concurrency
             if not after and not by_chunk:
-                return compute(self.lazy(), client=client, progress=progress)
+                return compute(
+                    self.lazy(), client=client, progress=progress, concurrency=concurrency
+                )
             read = execute(self.handle.dataset, before)
             read = compute(
-                _by_stored_chunks(read) if by_chunk else read, client=client, progress=progress
+                _by_stored_chunks(read) if by_chunk else read,
+                client=client,
+                progress=progress,
+                concurrency=concurrency,
             )
             return execute(read, after) if after else read
         except Exception as exc:  # a granule gone or refused: say which, for which variable
@@ -274,8 +281,13 @@ def compute(
     *,
     client: Client | None = None,
     progress: Progress | None = None,
+    concurrency: int | None = None,
 ) -> Any:
     """Load ``obj``: with dask when it is dask-backed (on ``client`` if given), else directly.
+
+    ``concurrency`` (a store's ``Access.concurrency``) lets dask's threaded scheduler run more
+    threads than cores (:func:`~vstore_explorer.read_threads.threads_for`): its tasks mostly
+    wait for chunk requests.
 
     Example:
         >>> import numpy as np
@@ -306,8 +318,10 @@ def compute(
         result = client.compute(persisted).result()
         progress(1.0)
         return result
+    threads = threads_for(obj, concurrency)
+    options = {} if threads is None else {"scheduler": "threads", "num_workers": threads}
     if progress is None:
-        return obj.compute()
+        return obj.compute(**options)
     progress(0.0)  # a callback that raises stops the computation (between tasks)
     report = progress  # not None (the callback below sees no narrowing of ``progress``)
     from dask.callbacks import Callback
@@ -326,7 +340,7 @@ def compute(
                 report(min(1.0, self.done / self.total))
 
     with _Counter():
-        result = obj.compute()
+        result = obj.compute(**options)
     progress(1.0)
     return result
 

@@ -88,3 +88,39 @@ def test_mirrored_objects_are_answered_as_an_object_store_would(tmp_path: Path):
         assert stats["methods"] == {"GET": 1, "HEAD": 1}
     finally:
         servers.close()
+
+
+def test_an_area_mean_over_a_slow_link_keeps_its_chunk_requests_in_flight(gldas_files):
+    """Over an 80 ms link the four granules' chunks are fetched together and the area mean
+    equals the granules read directly (the 365-granule case, where dask's one thread per core
+    kept 2 requests in flight, is the benchmark's: 17.8 s -> 2.3 s)."""
+    import netCDF4
+    import numpy as np
+
+    from vstore_explorer.build.icechunk_store import build_icechunk
+    from vstore_explorer.compute import load
+    from vstore_explorer.selection import Selection
+    from vstore_explorer.stores.open import connect
+
+    var = "SoilMoi0_10cm_inst"
+    servers = Servers()
+    try:
+        proxy = servers.proxy(servers.files(gldas_files[0].parent), "https-remote")
+        urls = [f"{proxy.url}/{path.name}" for path in gldas_files]
+        store = gldas_files[0].parent.parent / "slow.icechunk"
+        build_icechunk(urls, store, container_prefix=proxy.url + "/")
+        handle = connect(store)
+        reset_stats(proxy.url)
+        mean = load(handle, Selection(variables=(var,), reduction="area_mean"))
+        stats = read_stats(proxy.url)
+    finally:
+        servers.close()
+    assert stats["requests"] == 4 and stats["peak_in_flight"] == 4, stats
+    for i, path in enumerate(gldas_files):
+        with netCDF4.Dataset(path) as nc:
+            lat = nc["lat"][:].astype("float64")
+            field = nc[var][0].filled(np.nan).astype("float64")
+        weights = np.broadcast_to(np.cos(np.deg2rad(lat))[:, None], field.shape)
+        valid = np.isfinite(field)
+        expected = (field[valid] * weights[valid]).sum() / weights[valid].sum()
+        assert float(mean.values[i]) == pytest.approx(expected, rel=1e-5)

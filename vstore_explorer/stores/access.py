@@ -117,7 +117,9 @@ class Access:
             (zarr has no per-store setting; it is never lowered, so one store cannot slow
             another). Measured with ``python -m benchmarks.remote --sweep`` at 20 and 80 ms
             first-byte latency: on 365 chunks 64 and 128 tie (within 4%), 10 is 1.5-3.5x
-            slower, 256 slower again; on 3,650 chunks at 20 ms 128 beat 64 by 14%.
+            slower, 256 slower again; on 3,650 chunks at 20 ms 128 beat 64 by 14%. Reads
+            through dask's threaded scheduler run up to 32 threads for it
+            (:mod:`vstore_explorer.read_threads`).
             ``None`` leaves the libraries' defaults.
 
     Example:
