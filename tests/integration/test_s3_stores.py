@@ -60,7 +60,7 @@ def assert_matches_granules(ds: xr.Dataset, files, reference: dict | None = None
 
 def test_icechunk_on_s3_equals_netcdf4(s3_server, s3_gldas, reference):
     handle = connect(s3_gldas.link, credentials=s3_server.credentials)
-    assert handle.containers == ("s3://granules/gldas/",)  # the granules' common folder
+    assert handle.containers == ("s3://granules/",)
     assert handle.snapshot_id == s3_gldas.snapshot_id
     s3_server.reset()
     assert_matches_granules(handle.dataset, s3_gldas.files, reference)
