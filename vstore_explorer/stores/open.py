@@ -169,6 +169,9 @@ def connect(
     kind = _kind(link)
     version = _version(link, kind, branch=branch, tag=tag, snapshot=snapshot)
     access = resolve_access(link, credentials)
+    from vstore_explorer.stores.fast_decode import use_fast_decoding  # numcodecs: not at start-up
+
+    use_fast_decoding()  # before the arrays are opened: each keeps the pipeline it opened with
     return kind.connect(link, version, access, chunks, clean_group(group))
 
 
