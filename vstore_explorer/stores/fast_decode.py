@@ -2,7 +2,7 @@
 
 A point's series over 3,650 daily granules decodes 3,650 chunks for one value each, so the CPU
 spent per chunk sets its time once the requests are concurrent. Two process-wide settings halve
-it (``benchmarks/README.md``: 1.1 → 0.6 ms of CPU per 230 kB zlib+shuffle chunk):
+it (1.1 → 0.6 ms of CPU per 230 kB zlib+shuffle chunk; the README's benchmark rows):
 
 - zarr's :class:`~zarr.core.codec_pipeline.FusedCodecPipeline`, which decodes each chunk's codec
   chain in one call, in a thread pool, as its bytes arrive, instead of a coroutine and a thread
@@ -28,6 +28,11 @@ import numcodecs
 from numcodecs.compat import ensure_contiguous_ndarray, ndarray_copy
 from numcodecs.zlib import Zlib
 
+try:
+    from zlib_ng import zlib_ng
+except ImportError:  # a dependency; without it, zlib's inflate is kept
+    zlib_ng = None  # type: ignore[assignment]
+
 FUSED_PIPELINE = "zarr.core.codec_pipeline.FusedCodecPipeline"
 ZARR_DEFAULT_PIPELINE = "zarr.core.codec_pipeline.BatchedCodecPipeline"
 
@@ -38,8 +43,6 @@ class ZlibNg(Zlib):
     codec_id = "zlib"
 
     def decode(self, buf: Any, out: Any = None) -> Any:
-        from zlib_ng import zlib_ng
-
         buf = ensure_contiguous_ndarray(buf)
         if out is not None:
             out = ensure_contiguous_ndarray(out)
@@ -53,13 +56,5 @@ def use_fast_decoding() -> None:
 
     if zarr.config.get("codec_pipeline.path") == ZARR_DEFAULT_PIPELINE:
         zarr.config.set({"codec_pipeline.path": FUSED_PIPELINE})
-    if numcodecs.registry.codec_registry.get("zlib") is Zlib and _has_zlib_ng():
+    if numcodecs.registry.codec_registry.get("zlib") is Zlib and zlib_ng is not None:
         numcodecs.register_codec(ZlibNg)
-
-
-def _has_zlib_ng() -> bool:
-    try:
-        import zlib_ng  # noqa: F401
-    except ImportError:  # a dependency; without it, zlib's inflate is kept
-        return False
-    return True
